@@ -1,32 +1,496 @@
 package dev.dazai.kernel;
 
+import dev.dazai.kernel.domain.Event;
+import dev.dazai.kernel.domain.FireGate;
+import dev.dazai.kernel.domain.Mode;
+import dev.dazai.kernel.domain.State;
 import dev.dazai.kernel.domain.Status;
 import dev.dazai.kernel.domain.SwitchConfig;
+import dev.dazai.kernel.domain.SwitchMachine;
+import dev.dazai.kernel.machine.SpringSwitchMachine;
 import dev.dazai.kernel.port.in.Boot;
 import dev.dazai.kernel.port.in.Liveness;
 import dev.dazai.kernel.port.in.Registry;
 import dev.dazai.kernel.port.in.StatusQuery;
 import dev.dazai.kernel.port.in.Triggers;
+import dev.dazai.kernel.port.out.Clock;
 import dev.dazai.kernel.port.out.Holder;
+import dev.dazai.kernel.port.out.JournalEntry;
+import dev.dazai.kernel.port.out.JournalEntry.Kind;
+import dev.dazai.kernel.port.out.KillOutcome;
 import dev.dazai.kernel.port.out.Ports;
+import dev.dazai.kernel.port.out.RegistrationException;
+import java.util.List;
 import java.util.Optional;
 import java.util.OptionalLong;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
 
-/** Placeholder while the kernel lands; the signatures are the contract. */
+/**
+ * The switch: decides, and has the ports act. Read it beside spec/DeadMan.tla; each public entry
+ * names the spec action it implements.
+ *
+ * <p>Three things decide, and each has one owner. The {@link FireGate} decides whether the sequence
+ * runs (one compare-and-set, so a hard panic never waits behind a queue and two triggers never both
+ * win). The kernel thread ({@link KernelLoop}) decides everything else — who holds the liveness
+ * slot, whether a window opens — and is the only caller of the state machine. The state machine
+ * checks that every step taken is a row of the transition table: a step it refuses is logged as
+ * DENIED and counted, and tests fail on any.
+ */
 public final class DeadManSwitch implements Boot, Triggers, Liveness, Registry, StatusQuery, AutoCloseable {
 
+    private static final long CALL_TIMEOUT_MILLIS = 2_000;
+    private static final long SETTLE_MILLIS = 500;
+
+    private final SwitchConfig config;
+    private final Ports ports;
+    private final SwitchMachine machine;
+    private final FireGate gate = new FireGate();
+    private final KernelLoop loop;
+    private final Object registryLock = new Object();
+    private final AtomicInteger denied = new AtomicInteger();
+    private final AtomicInteger sequences = new AtomicInteger();
+
+    // Owned by the kernel thread; volatile only so status() can read a recent value.
+    private volatile State state = State.Starting;
+    private volatile Session slot;
+    private volatile long graceDeadline;
+    private volatile long lastPing;
+    private volatile Clock.Timer graceTimer;
+    private volatile Clock.Timer pingTimer;
+    private final AtomicLong pingEpoch = new AtomicLong();
+
     public DeadManSwitch(SwitchConfig config, Ports ports) {
-        throw new UnsupportedOperationException("kernel not landed yet");
+        this(config, ports, new SpringSwitchMachine(config));
     }
 
-    @Override public void handlersLive() { }
-    @Override public boolean loadSecret() { return false; }
-    @Override public void gracefulSignal(String source) { }
-    @Override public void hardPanic(String source) { }
-    @Override public void shutdown(String source) { }
-    @Override public Optional<Heartbeat> hello(long peerPid) { return Optional.empty(); }
-    @Override public Holder register(long pid, OptionalLong startTime) { return null; }
-    @Override public boolean unregister(long pid) { return false; }
-    @Override public Status status() { return null; }
-    @Override public void close() { }
+    /** For tests that want to watch the machine; production uses the Spring one. */
+    public DeadManSwitch(SwitchConfig config, Ports ports, SwitchMachine machine) {
+        this.config = config;
+        this.ports = ports;
+        this.machine = machine;
+        this.loop = new KernelLoop(e -> journal(Kind.ERROR, "kernel thread: " + e));
+    }
+
+    /** Starts the kernel thread and the machine. Triggers that come earlier are queued, not lost. */
+    public DeadManSwitch start() {
+        loop.start();
+        loop.post(machine::start);
+        return this;
+    }
+
+    public SwitchConfig config() {
+        return config;
+    }
+
+    /** Machine events refused where the table should have allowed them (0 in a correct kernel). */
+    public int deniedCount() {
+        return denied.get();
+    }
+
+    /** How many times the kill sequence started (SingleFire: at most 1). */
+    public int sequenceCount() {
+        return sequences.get();
+    }
+
+    /** Waits until everything posted to the kernel thread so far has run (tests, shutdown). */
+    public void settle() {
+        loop.awaitIdle(SETTLE_MILLIS * 4);
+    }
+
+    // ---- Boot ------------------------------------------------------------------------------
+
+    /** DaemonInstallsHandlers. */
+    @Override
+    public void handlersLive() {
+        loop.post(() -> step(Event.HandlersLive, true));
+    }
+
+    /** DaemonLoadsSecret; an early signal makes it DaemonAbortsLoad (the sequence wipes). */
+    @Override
+    public boolean loadSecret() {
+        if (gate.isTerminal()) {
+            return false;
+        }
+        ports.memory().load();
+        if (gate.isTerminal()) {
+            // A signal raced the load: whatever arrived after the sequence's wipe goes too.
+            ports.memory().wipe();
+            return false;
+        }
+        journal(Kind.LOADED, ports.memory().size() + " bytes");
+        loop.post(() -> {
+            if (step(Event.SecretLoaded, true)) {
+                armPingTimer();
+            }
+        });
+        return true;
+    }
+
+    // ---- Triggers --------------------------------------------------------------------------
+
+    /** OwnerPanics: graceful; early (Starting, Loading) it fires at once. */
+    @Override
+    public void gracefulSignal(String source) {
+        journal(Kind.TRIGGER, "GracefulSignal " + source);
+        loop.post(() -> gracefulPanic(Event.GracefulSignal, source));
+    }
+
+    /** OwnerPanicsHard: fires on the caller's thread, inside a window too. */
+    @Override
+    public void hardPanic(String source) {
+        journal(Kind.TRIGGER, "HardPanic " + source);
+        if (gate.fire()) {
+            runSequence(Event.HardPanic, source);
+        } else {
+            journal(Kind.GRACE_IGNORED, "HardPanic " + source + ": already fired or stopped");
+        }
+    }
+
+    /** OwnerStops: clean stop; inside a window it fires instead (a panic is never downgraded). */
+    @Override
+    public void shutdown(String source) {
+        journal(Kind.TRIGGER, "Shutdown " + source);
+        switch (gate.stopOrFire()) {
+            case STOP -> runStop(source);
+            case FIRE -> runSequence(Event.Shutdown, source + " inside a grace window");
+            case TOO_LATE -> journal(Kind.GRACE_IGNORED, "Shutdown " + source + ": already fired or stopped");
+        }
+    }
+
+    // ---- Liveness --------------------------------------------------------------------------
+
+    /** HeartbeatAttaches (Waiting) or HeartbeatReconnects (Grace); SecondClientConnects gets BUSY. */
+    @Override
+    public Optional<Heartbeat> hello(long peerPid) {
+        return loop.call(() -> Optional.ofNullable(claimSlot(peerPid)), CALL_TIMEOUT_MILLIS, Optional.empty());
+    }
+
+    private Heartbeat claimSlot(long peerPid) {
+        if (gate.isTerminal() || slot != null || state == State.Starting || state == State.Loading) {
+            journal(Kind.BUSY, "pid " + peerPid + (slot != null ? ": slot held" : ": not accepting"));
+            return null;
+        }
+        Session session = new Session(peerPid);
+        if (gate.phase() == FireGate.Phase.Pending) {
+            if (!gate.cancel()) {
+                journal(Kind.BUSY, "pid " + peerPid + ": too late, fired");
+                return null;
+            }
+            slot = session;
+            cancelGraceTimer();
+            step(Event.Reconnect, false);
+            journal(Kind.RECONNECTED, "pid " + peerPid);
+            journal(Kind.CANCELLED, "by reconnect of pid " + peerPid);
+        } else {
+            slot = session;
+            step(Event.Attach, false);
+            journal(Kind.ATTACHED, "pid " + peerPid);
+        }
+        lastPing = ports.clock().nowMillis();
+        armPingTimer();
+        return session;
+    }
+
+    /** The liveness slot as one connection holds it. */
+    private final class Session implements Heartbeat {
+        private final long pid;
+        private final AtomicBoolean ended = new AtomicBoolean();
+
+        Session(long pid) {
+            this.pid = pid;
+        }
+
+        /** HeartbeatPings. */
+        @Override
+        public boolean ping() {
+            if (gate.isTerminal() || ended.get()) {
+                return false;
+            }
+            loop.post(() -> {
+                if (slot == this) {
+                    lastPing = ports.clock().nowMillis();
+                    armPingTimer();
+                }
+            });
+            return true;
+        }
+
+        /** HeartbeatCancels: only the slot holder reaches this method. */
+        @Override
+        public CancelOutcome cancel() {
+            return loop.call(() -> {
+                if (slot != this || gate.phase() == FireGate.Phase.Open) {
+                    return gate.isTerminal() ? CancelOutcome.TOO_LATE : CancelOutcome.NOTHING_PENDING;
+                }
+                if (!gate.cancel()) {
+                    return gate.isTerminal() ? CancelOutcome.TOO_LATE : CancelOutcome.NOTHING_PENDING;
+                }
+                cancelGraceTimer();
+                step(Event.Cancel, false);
+                journal(Kind.CANCELLED, "by heartbeat pid " + pid);
+                return CancelOutcome.CANCELLED;
+            }, CALL_TIMEOUT_MILLIS, CancelOutcome.TOO_LATE);
+        }
+
+        /** OwnerStops through QUIT: the slot is given back first so nothing reads it as a loss. */
+        @Override
+        public void quit() {
+            if (ended.compareAndSet(false, true)) {
+                loop.call(() -> {
+                    if (slot == this) {
+                        slot = null;
+                    }
+                    return null;
+                }, CALL_TIMEOUT_MILLIS, null);
+                shutdown("QUIT from heartbeat pid " + pid);
+            }
+        }
+
+        /** OwnerLosesHeartbeat. */
+        @Override
+        public void lost() {
+            if (ended.compareAndSet(false, true)) {
+                loop.post(() -> {
+                    if (slot == this) {
+                        slot = null;
+                        journal(Kind.LOST, "heartbeat pid " + pid);
+                        gracefulPanic(Event.HeartbeatLost, "heartbeat pid " + pid + " lost");
+                    }
+                });
+            }
+        }
+    }
+
+    // ---- Registry --------------------------------------------------------------------------
+
+    /** HolderRegisters: refused once the sequence has begun, so KillBeforeWipe covers every holder. */
+    @Override
+    public Holder register(long pid, OptionalLong startTime) {
+        synchronized (registryLock) {
+            if (gate.isTerminal()) {
+                throw new RegistrationException("the switch has already fired or stopped");
+            }
+            Holder holder = ports.holders().register(pid, startTime);
+            journal(Kind.REGISTERED, "pid " + holder.pid() + " starttime " + holder.startTime());
+            return holder;
+        }
+    }
+
+    @Override
+    public boolean unregister(long pid) {
+        synchronized (registryLock) {
+            boolean removed = ports.holders().unregister(pid);
+            if (removed) {
+                journal(Kind.UNREGISTERED, "pid " + pid);
+            }
+            return removed;
+        }
+    }
+
+    // ---- StatusQuery -----------------------------------------------------------------------
+
+    @Override
+    public Status status() {
+        long now = ports.clock().nowMillis();
+        Session s = slot;
+        OptionalLong graceLeft = gate.phase() == FireGate.Phase.Pending
+                ? OptionalLong.of(Math.max(0, graceDeadline - now)) : OptionalLong.empty();
+        return new Status(state, config.mode(), config.graceMillis(), config.pingTimeoutMillis(), graceLeft,
+                s == null ? OptionalLong.empty() : OptionalLong.of(s.pid),
+                s == null ? OptionalLong.empty() : OptionalLong.of(Math.max(0, now - lastPing)),
+                ports.holders().holders(), ports.memory().size());
+    }
+
+    // ---- decisions on the kernel thread ------------------------------------------------------
+
+    /** OwnerPanics, PingDeadlinePasses, OwnerLosesHeartbeat: open the window, or fire with grace 0. */
+    private void gracefulPanic(Event cause, String source) {
+        if (gate.isTerminal()) {
+            journal(Kind.GRACE_IGNORED, cause + " " + source + ": already fired or stopped");
+            return;
+        }
+        if (state == State.Starting || state == State.Loading || config.graceMillis() == 0) {
+            if (gate.fire()) {
+                runSequence(cause, source);
+            }
+            return;
+        }
+        switch (gate.openGrace()) {
+            case OPENED -> {
+                long epoch = gate.epoch();
+                step(cause, false);
+                graceDeadline = ports.clock().nowMillis() + config.graceMillis();
+                journal(Kind.GRACE_START, config.graceMillis() + " ms, " + cause + " " + source);
+                graceTimer = ports.clock().schedule(config.graceMillis(), () -> graceExpired(epoch));
+            }
+            case ALREADY_PENDING -> {
+                step(cause, false);
+                journal(Kind.GRACE_IGNORED, cause + " " + source + ": window already pending, not extended");
+            }
+            case TOO_LATE -> journal(Kind.GRACE_IGNORED, cause + " " + source + ": already fired or stopped");
+        }
+    }
+
+    /** TimerExpires: on the clock's thread; loses cleanly to a cancel that won first. */
+    private void graceExpired(long epoch) {
+        if (gate.expire(epoch)) {
+            runSequence(Event.GraceExpired, "grace window of " + config.graceMillis() + " ms");
+        }
+    }
+
+    private void armPingTimer() {
+        if (config.pingTimeoutMillis() == 0) {
+            return;
+        }
+        long epoch = pingEpoch.incrementAndGet();
+        Clock.Timer previous = pingTimer;
+        if (previous != null) {
+            previous.cancel();
+        }
+        pingTimer = ports.clock().schedule(config.pingTimeoutMillis(), () -> loop.post(() -> {
+            if (pingEpoch.get() == epoch) {
+                journal(Kind.TRIGGER, "PingTimeout after " + config.pingTimeoutMillis() + " ms");
+                gracefulPanic(Event.PingTimeout, "no PING for " + config.pingTimeoutMillis() + " ms");
+            }
+        }));
+    }
+
+    private void cancelGraceTimer() {
+        Clock.Timer t = graceTimer;
+        if (t != null) {
+            t.cancel();
+        }
+    }
+
+    // ---- the sequence ----------------------------------------------------------------------
+
+    /**
+     * DaemonKillsHolders, DaemonWipes, DaemonUnlinks, DaemonDies, in that order, on the thread that
+     * won the gate. Each step runs even if the one before threw: a half-run sequence is worse than
+     * either end, and dying with the secret wiped is the point.
+     */
+    private void runSequence(Event cause, String source) {
+        sequences.incrementAndGet();
+        journal(Kind.FIRE, cause + " " + source);
+        cancelGraceTimer();
+        pingEpoch.incrementAndGet();
+        loop.post(() -> step(cause, false));
+        try {
+            killHolders();
+        } catch (RuntimeException e) {
+            journal(Kind.ERROR, "killing holders: " + e.getMessage());
+        } finally {
+            loop.post(() -> step(Event.HoldersKilled, false));
+            try {
+                wipe();
+            } finally {
+                loop.post(() -> step(Event.SecretWiped, false));
+                try {
+                    unlink();
+                } finally {
+                    loop.post(() -> step(Event.FilesUnlinked, false));
+                    loop.awaitIdle(SETTLE_MILLIS);
+                    if (config.mode() == Mode.Armed) {
+                        journal(Kind.DIE, "SIGKILL self");
+                        ports.terminator().die();
+                    } else {
+                        journal(Kind.WOULD_SIGKILL, "self");
+                        journal(Kind.EXIT, "0 rehearsed");
+                        ports.terminator().exit(0);
+                    }
+                }
+            }
+        }
+    }
+
+    private void killHolders() {
+        synchronized (registryLock) {
+            List<KillOutcome> outcomes = config.mode() == Mode.Armed
+                    ? ports.holders().killAll()
+                    : ports.holders().rehearseKillAll();
+            for (KillOutcome o : outcomes) {
+                switch (o.kind()) {
+                    case KILLED -> journal(Kind.KILLED, Long.toString(o.pid()));
+                    case GONE -> journal(Kind.GONE, Long.toString(o.pid()));
+                    case WOULD_KILL -> journal(Kind.WOULD_SIGKILL, Long.toString(o.pid()));
+                }
+            }
+        }
+    }
+
+    private void wipe() {
+        long size = ports.memory().size();
+        try {
+            ports.memory().wipe();
+            journal(Kind.WIPED, size + " bytes");
+        } catch (RuntimeException e) {
+            journal(Kind.ERROR, "wipe: " + e.getMessage());
+        }
+    }
+
+    private void unlink() {
+        try {
+            ports.unlinker().unlink();
+            journal(Kind.UNLINKED, "pidfile and sockets");
+        } catch (RuntimeException e) {
+            journal(Kind.ERROR, "unlink: " + e.getMessage());
+        }
+    }
+
+    /** OwnerStops: wipe, unlink, exit 0; holders are left alone. */
+    private void runStop(String source) {
+        cancelGraceTimer();
+        pingEpoch.incrementAndGet();
+        loop.post(() -> step(Event.Shutdown, false));
+        try {
+            wipe();
+        } finally {
+            try {
+                unlink();
+            } finally {
+                loop.awaitIdle(SETTLE_MILLIS);
+                journal(Kind.EXIT, "0 stopped by " + source);
+                ports.terminator().exit(0);
+            }
+        }
+    }
+
+    /**
+     * One machine step, on the kernel thread. Start-up steps that lose a race with the sequence are
+     * skipped (the sequence owns the machine from then on); any other refusal is a kernel bug.
+     */
+    private boolean step(Event event, boolean lifecycle) {
+        State before = machine.state();
+        if (lifecycle && before.isTerminal()) {
+            return false;
+        }
+        if (machine.apply(event)) {
+            State after = machine.state();
+            state = after;
+            if (after != before) {
+                journal(Kind.STATE, before + " -> " + after + " on " + event);
+            }
+            return true;
+        }
+        denied.incrementAndGet();
+        journal(Kind.DENIED, event + " in " + before);
+        return false;
+    }
+
+    private void journal(Kind kind, String detail) {
+        ports.journal().record(JournalEntry.of(kind, detail));
+    }
+
+    @Override
+    public void close() {
+        cancelGraceTimer();
+        Clock.Timer p = pingTimer;
+        if (p != null) {
+            p.cancel();
+        }
+        loop.close();
+    }
 }
