@@ -73,13 +73,12 @@ final class KernelLoop implements AutoCloseable {
         }
     }
 
-    /** Waits (bounded) until everything posted so far has run; from the loop, runs it inline. */
+    /**
+     * Waits (bounded) until everything posted so far has run. From the loop itself it returns at
+     * once: what the loop posts runs inline, so its own steps are already done.
+     */
     void awaitIdle(long timeoutMillis) {
         if (onLoop()) {
-            Runnable next;
-            while ((next = queue.poll()) != null && next != POISON) {
-                runSafely(next);
-            }
             return;
         }
         CountDownLatch done = new CountDownLatch(1);
