@@ -52,6 +52,7 @@ public final class DeadManSwitch implements Boot, Triggers, Liveness, Registry, 
     private final Object registryLock = new Object();
     private final AtomicInteger denied = new AtomicInteger();
     private final AtomicInteger sequences = new AtomicInteger();
+    private final AtomicInteger bootStage = new AtomicInteger();
 
     // Owned by the kernel thread; volatile only so status() can read a recent value.
     private volatile State state = State.Starting;
@@ -105,12 +106,19 @@ public final class DeadManSwitch implements Boot, Triggers, Liveness, Registry, 
     /** DaemonInstallsHandlers. */
     @Override
     public void handlersLive() {
-        loop.post(() -> step(Event.HandlersLive, true));
+        if (bootStage.compareAndSet(0, 1)) {
+            loop.post(() -> step(Event.HandlersLive, true));
+        }
     }
 
     /** DaemonLoadsSecret; an early signal makes it DaemonAbortsLoad (the sequence wipes). */
     @Override
     public boolean loadSecret() {
+        if (!bootStage.compareAndSet(1, 2)) {
+            throw new IllegalStateException(bootStage.get() == 0
+                    ? "signal handlers must be live before the secret is read"
+                    : "the secret is loaded once");
+        }
         if (gate.isTerminal()) {
             return false;
         }
