@@ -101,6 +101,11 @@ public final class DeadManSwitch implements Boot, Triggers, Liveness, Registry, 
         loop.awaitIdle(SETTLE_MILLIS * 4);
     }
 
+    /** As {@link #settle()}, bounded by {@code timeoutMillis}; true if the kernel thread went idle. */
+    public boolean settle(long timeoutMillis) {
+        return loop.awaitIdle(timeoutMillis);
+    }
+
     // ---- Boot ------------------------------------------------------------------------------
 
     /** DaemonInstallsHandlers. */
@@ -239,6 +244,9 @@ public final class DeadManSwitch implements Boot, Triggers, Liveness, Registry, 
                 cancelGraceTimer();
                 step(Event.Cancel, false);
                 journal(Kind.CANCELLED, "by heartbeat pid " + pid);
+                // A CANCEL is proof of life: the ping deadline starts again from here.
+                lastPing = ports.clock().nowMillis();
+                armPingTimer();
                 return CancelOutcome.CANCELLED;
             }, CALL_TIMEOUT_MILLIS, CancelOutcome.TOO_LATE);
         }

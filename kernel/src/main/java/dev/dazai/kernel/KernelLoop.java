@@ -77,16 +77,17 @@ final class KernelLoop implements AutoCloseable {
      * Waits (bounded) until everything posted so far has run. From the loop itself it returns at
      * once: what the loop posts runs inline, so its own steps are already done.
      */
-    void awaitIdle(long timeoutMillis) {
+    boolean awaitIdle(long timeoutMillis) {
         if (onLoop()) {
-            return;
+            return true;
         }
         CountDownLatch done = new CountDownLatch(1);
         queue.add(done::countDown);
         try {
-            done.await(timeoutMillis, TimeUnit.MILLISECONDS);
+            return done.await(timeoutMillis, TimeUnit.MILLISECONDS);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
+            return false;
         }
     }
 
