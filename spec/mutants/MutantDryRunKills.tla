@@ -1,0 +1,16 @@
+--------------------------- MODULE MutantDryRunKills ---------------------------
+(* Breaks DryRunNeverKills.  The kill loop forgets to look at the mode and *)
+(* sends SIGKILL to a live registered holder in DryRun too.                *)
+EXTENDS MCDeadMan
+
+DaemonKillsHolderInAnyMode(p) ==
+    /\ state = "Killing"
+    /\ p = NextToKill
+    /\ p \in alive /\ gen[p] = pinned[p]
+    /\ killed' = killed \cup {<<p, pinned[p]>>}
+    /\ alive' = alive \ {p}
+    /\ signalled' = signalled \cup {p}
+    /\ UNCHANGED <<fixed, daemon, gen, pinned, reuses, liveness>>
+
+MutantSpec == Init /\ [][Next \/ \E p \in Pids : DaemonKillsHolderInAnyMode(p)]_vars /\ Fairness
+=============================================================================

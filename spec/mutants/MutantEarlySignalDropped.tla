@@ -1,0 +1,13 @@
+------------------------- MODULE MutantEarlySignalDropped -------------------------
+(* Breaks NoSignalLost.  A panic signal that arrives before the machine is *)
+(* running is denied and dropped (Spring Statemachine denies every event   *)
+(* before start), and the load goes on as if nothing had happened.         *)
+EXTENDS MCDeadMan
+
+EarlySignalIsDropped ==
+    /\ state \in EarlyStates
+    /\ earlyPanic' = TRUE
+    /\ UNCHANGED <<fixed, state, secret, fires, processes, sequence, liveness>>
+
+MutantSpec == Init /\ [][Next \/ EarlySignalIsDropped]_vars /\ Fairness
+=============================================================================

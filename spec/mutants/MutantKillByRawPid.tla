@@ -1,0 +1,18 @@
+--------------------------- MODULE MutantKillByRawPid ---------------------------
+(* Breaks NoInnocentKilled.  The daemon kills by PID number, kill(2), not  *)
+(* by pidfd: if the holder has exited and the OS gave its PID to another   *)
+(* process, that process is killed instead.                                *)
+EXTENDS MCDeadMan
+
+DaemonKillsByRawPid(p) ==
+    /\ state = "Killing"
+    /\ p = NextToKill
+    /\ mode = "Armed"
+    /\ p \in alive
+    /\ killed' = killed \cup {<<p, gen[p]>>}
+    /\ alive' = alive \ {p}
+    /\ signalled' = signalled \cup {p}
+    /\ UNCHANGED <<fixed, daemon, gen, pinned, reuses, liveness>>
+
+MutantSpec == Init /\ [][Next \/ \E p \in Pids : DaemonKillsByRawPid(p)]_vars /\ Fairness
+=============================================================================

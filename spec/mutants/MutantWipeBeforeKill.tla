@@ -1,0 +1,13 @@
+-------------------------- MODULE MutantWipeBeforeKill --------------------------
+(* Breaks KillBeforeWipe.  The wipe does not wait for the kill loop: the   *)
+(* daemon may leave Killing while registered holders are still untouched,  *)
+(* so a holder can read a half-wiped secret.                               *)
+EXTENDS MCDeadMan
+
+DaemonWipesWithoutWaiting ==
+    /\ state = "Killing"
+    /\ state' = "Wiping"
+    /\ UNCHANGED <<fixed, secret, fires, earlyPanic, processes, sequence, liveness>>
+
+MutantSpec == Init /\ [][Next \/ DaemonWipesWithoutWaiting]_vars /\ Fairness
+=============================================================================
