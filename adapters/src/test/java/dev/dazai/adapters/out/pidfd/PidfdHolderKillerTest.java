@@ -26,8 +26,19 @@ class PidfdHolderKillerTest {
         assumeTrue(PidfdHolderKiller.supported(), "needs pidfd_open (Linux >= 5.3)");
     }
 
-    private static Process sleeper() throws Exception {
-        return new ProcessBuilder("sleep", "1000").start();
+    private final List<Process> started = new java.util.ArrayList<>();
+
+    private Process sleeper() throws Exception {
+        Process p = new ProcessBuilder("sleep", "1000").start();
+        started.add(p);
+        return p;
+    }
+
+    @org.junit.jupiter.api.AfterEach
+    void killLeftovers() throws Exception {
+        for (Process p : started) {
+            p.destroyForcibly().waitFor();
+        }
     }
 
     private static final List<Function<ListJournal, HolderKiller>> KILLERS =

@@ -1,0 +1,44 @@
+package dev.dazai.adapters.out.process;
+
+import dev.dazai.adapters.nativ.Native;
+import dev.dazai.adapters.nativ.Sys;
+import dev.dazai.kernel.port.out.Journal;
+import dev.dazai.kernel.port.out.SelfTerminator;
+import java.util.Objects;
+
+/**
+ * How the daemon ends. Neither path runs shutdown hooks or finalizers: once the secret is wiped,
+ * nothing else in the JVM gets a turn. Both flush the journal first, because the lines that say
+ * what happened are the last thing worth keeping.
+ */
+public final class ProcessTerminator implements SelfTerminator {
+
+    private final Journal journal;
+
+    public ProcessTerminator(Journal journal) {
+        this.journal = Objects.requireNonNull(journal, "journal");
+    }
+
+    /** kill(getpid(), SIGKILL); if that somehow returns, halt with the status a SIGKILL would show. */
+    @Override
+    public void die() {
+        flushQuietly();
+        Native.libc().kill(Native.libc().getpid(), Sys.SIGKILL);
+        Runtime.getRuntime().halt(128 + Sys.SIGKILL);
+    }
+
+    /** Runtime.halt, not System.exit: no shutdown hook runs after the wipe. */
+    @Override
+    public void exit(int status) {
+        flushQuietly();
+        Runtime.getRuntime().halt(status);
+    }
+
+    private void flushQuietly() {
+        try {
+            journal.flush();
+        } catch (RuntimeException e) {
+            // Dying matters more than the last log line.
+        }
+    }
+}
