@@ -302,10 +302,12 @@ NextToKill ==
     LET left == Registered \ signalled
     IN  IF left = {} THEN 0 ELSE CHOOSE p \in left : \A q \in left : p <= q
 
-\* The daemon deals with the next registered holder (its loop goes in PID
-\* order) through its pidfd: if the pinned incarnation still runs it gets
-\* SIGKILL (in DryRun only "WOULD SIGKILL" is logged), otherwise it is
-\* reported gone.  A process that merely reuses the PID is never touched.
+\* The daemon deals with the next registered holder through its pidfd: if
+\* the pinned incarnation still runs it gets SIGKILL (in DryRun only "WOULD
+\* SIGKILL" is logged), otherwise it is reported gone.  A process that
+\* merely reuses the PID is never touched.  PID order stands for the
+\* kernel's registration order: any fixed order, the OS free to act between
+\* two kills.
 DaemonKillsHolder(p) ==
     /\ state = "Killing"
     /\ p = NextToKill
