@@ -1,0 +1,219 @@
+package dev.dazai.adapters.in.unixsocket;
+
+import static dev.dazai.adapters.in.unixsocket.Recorders.eventually;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.dazai.adapters.in.unixsocket.Recorders.RecordingLiveness;
+import dev.dazai.adapters.in.unixsocket.Recorders.RecordingLog;
+import dev.dazai.kernel.port.in.Liveness.CancelOutcome;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** heartbeat.sock over real sockets, against a recording Liveness. */
+class HeartbeatServerTest {
+
+    @TempDir
+    Path dir;
+
+    private final RecordingLiveness liveness = new RecordingLiveness();
+    private final RecordingLog log = new RecordingLog();
+    private HeartbeatServer server;
+    private Path socket;
+
+    @BeforeEach
+    void start() {
+        socket = dir.resolve("heartbeat.sock");
+        server = new HeartbeatServer(socket, liveness, log,
+                new SocketLimits(64, Duration.ofMillis(500))).start();
+    }
+
+    @AfterEach
+    void stop() {
+        server.close();
+    }
+
+    @Test
+    void theReferenceConversationByteForByte() throws Exception {
+        try (RawClient c = RawClient.connect(socket)) {
+            assertEquals("WELCOME\n", c.exchange("HELLO 4242\n"));
+            assertEquals(List.of(4242L), liveness.hellos);
+            assertEquals("PONG\n", c.exchange("PING\n"));
+            assertEquals(1, liveness.pings.get());
+            liveness.cancelOutcome = CancelOutcome.NOTHING_PENDING;
+            assertEquals("ERR nothing pending\n", c.exchange("CANCEL\n"));
+            liveness.cancelOutcome = CancelOutcome.CANCELLED;
+            assertEquals("CANCELLED\n", c.exchange("CANCEL\n"));
+            liveness.cancelOutcome = CancelOutcome.TOO_LATE;
+            assertEquals("ERR too late\n", c.exchange("CANCEL\n"));
+            assertEquals("ERR unknown command\n", c.exchange("FLY\n"));
+            assertEquals("ERR already attached\n", c.exchange("HELLO 1\n"));
+            liveness.pingAccepted = false;
+            assertEquals("ERR too late\n", c.exchange("PING\n"));
+            c.clear();
+            c.send("QUIT\n");
+            assertEquals("BYE\n", c.readToEof());
+        }
+        assertTrue(eventually(() -> liveness.quits.get() == 1));
+        Thread.sleep(100);
+        assertEquals(0, liveness.losts.get(), "QUIT is not a loss");
+        assertEquals(1, liveness.quits.get());
+    }
+
+    @Test
+    void pipelinedLinesAreAnsweredInOrderAndCrIsIgnored() throws Exception {
+        try (RawClient c = RawClient.connect(socket)) {
+            c.send("HELLO 7\r\nPING\nPING\r\nQUIT\n");
+            assertEquals("WELCOME\nPONG\nPONG\nBYE\n", c.readToEof());
+        }
+    }
+
+    @Test
+    void aSecondConnectionGetsBusyAndIsClosed() throws Exception {
+        try (RawClient first = RawClient.connect(socket); RawClient second = RawClient.connect(socket)) {
+            assertEquals("WELCOME\n", first.exchange("HELLO 1\n"));
+            second.send("HELLO 2\n");
+            assertEquals("BUSY\n", second.readToEof());
+            assertEquals("PONG\n", first.exchange("PING\n"), "the holder is not displaced");
+        }
+    }
+
+    @Test
+    void aSecondConnectionCannotCancel() throws Exception {
+        liveness.cancelOutcome = CancelOutcome.CANCELLED;
+        try (RawClient first = RawClient.connect(socket)) {
+            assertEquals("WELCOME\n", first.exchange("HELLO 1\n"));
+            try (RawClient second = RawClient.connect(socket)) {
+                second.send("CANCEL\n");
+                assertEquals("ERR hello first\n", second.readToEof());
+            }
+            try (RawClient third = RawClient.connect(socket)) {
+                third.send("HELLO 3\nCANCEL\nCANCEL\n");
+                assertEquals("BUSY\n", third.readToEof());
+            }
+            assertEquals(0, liveness.cancels.get(), "a connection without the slot never reaches cancel");
+            assertEquals("CANCELLED\n", first.exchange("CANCEL\n"));
+            assertEquals(1, liveness.cancels.get());
+        }
+    }
+
+    @Test
+    void eofWithoutQuitIsOneLoss() throws Exception {
+        try (RawClient c = RawClient.connect(socket)) {
+            assertEquals("WELCOME\n", c.exchange("HELLO 9\n"));
+        }
+        assertTrue(eventually(() -> liveness.losts.get() == 1));
+        Thread.sleep(200);
+        assertEquals(1, liveness.losts.get());
+        assertEquals(0, liveness.quits.get());
+        try (RawClient again = RawClient.connect(socket)) {
+            assertEquals("WELCOME\n", again.exchange("HELLO 9\n"), "the slot can be claimed again (reconnect)");
+        }
+        assertTrue(eventually(() -> liveness.losts.get() == 2));
+    }
+
+    @Test
+    void aConnectionThatNeverAttachedLosesNothing() throws Exception {
+        try (RawClient c = RawClient.connect(socket)) {
+            assertEquals("ERR unknown command\n", c.exchange("STATUS\n"));
+        }
+        Thread.sleep(200);
+        assertEquals(0, liveness.losts.get());
+        assertEquals(0, liveness.hellos.size());
+    }
+
+    @Test
+    void aLineTooLongIsRefusedAndClosed() throws Exception {
+        try (RawClient c = RawClient.connect(socket)) {
+            c.send("X".repeat(255) + "\n");
+            assertEquals("ERR unknown command\n", c.readBytes(20), "255 bytes and a newline is the longest line");
+            c.clear();
+            c.send("Y".repeat(256));
+            assertEquals("ERR line too long\n", c.readToEof());
+        }
+        assertTrue(log.has("line longer than 256 bytes"));
+    }
+
+    @Test
+    void aLineTooLongOnTheAttachedConnectionIsALoss() throws Exception {
+        try (RawClient c = RawClient.connect(socket)) {
+            assertEquals("WELCOME\n", c.exchange("HELLO 5\n"));
+            c.clear();
+            c.send("P".repeat(1000) + "\n");
+            assertEquals("ERR line too long\n", c.readToEof());
+        }
+        assertTrue(eventually(() -> liveness.losts.get() == 1));
+    }
+
+    @Test
+    void badPidsAreRefusedWithoutClaimingTheSlot() throws Exception {
+        try (RawClient c = RawClient.connect(socket)) {
+            for (String bad : List.of("HELLO\n", "HELLO \n", "HELLO 0\n", "HELLO -1\n", "HELLO 01\n", "HELLO 1 2\n",
+                    "HELLO 99999999999999999999\n", "HELLO 2147483648\n", "HELLO x\n")) {
+                assertEquals("ERR bad pid\n", c.exchange(bad), bad);
+            }
+            assertEquals(0, liveness.hellos.size());
+            assertEquals("ERR unknown command\n", c.exchange("hello 1\n"));
+            assertEquals("WELCOME\n", c.exchange("HELLO 2147483647\n"));
+        }
+    }
+
+    @Test
+    void binaryGarbageGetsErrAndNothingBreaks() throws Exception {
+        byte[] garbage = new byte[200];
+        for (int i = 0; i < garbage.length; i++) {
+            garbage[i] = (byte) (i * 37 + 11);
+        }
+        garbage[garbage.length - 1] = '\n';
+        try (RawClient c = RawClient.connect(socket)) {
+            c.send(garbage);
+            String got = c.readFor(300);
+            assertTrue(got.matches("(ERR unknown command\n)+"), got);
+            assertFalse(c.eof(), "garbage is answered, not a reason to hang up");
+            c.clear();
+            assertEquals("WELCOME\n", c.exchange("HELLO 3\n"));
+        }
+    }
+
+    @Test
+    void silenceBeforeHelloTimesOutButAnAttachedHeartbeatMayBeSilent() throws Exception {
+        try (RawClient idle = RawClient.connect(socket); RawClient attached = RawClient.connect(socket)) {
+            assertEquals("WELCOME\n", attached.exchange("HELLO 1\n"));
+            assertEquals("ERR timeout\n", idle.readToEof());
+            Thread.sleep(700);
+            assertEquals("PONG\n", attached.exchange("PING\n"));
+        }
+        assertTrue(log.has("no command within 500 ms"));
+    }
+
+    @Test
+    void closingTheServerIsNotALossAndUnlinksNothing() throws Exception {
+        try (RawClient c = RawClient.connect(socket)) {
+            assertEquals("WELCOME\n", c.exchange("HELLO 1\n"));
+            server.close();
+            c.clear();
+            assertEquals("", c.readToEof());
+        }
+        Thread.sleep(100);
+        assertEquals(0, liveness.losts.get());
+        assertTrue(java.nio.file.Files.exists(socket, java.nio.file.LinkOption.NOFOLLOW_LINKS));
+    }
+
+    @Test
+    void aClientThatSendsAndVanishesIsStillOneLoss() throws Exception {
+        for (int i = 0; i < 20; i++) {
+            try (RawClient c = RawClient.connect(socket)) {
+                c.send("HELLO 11\nPING\nPING\n");
+            }
+            final int expected = i + 1;
+            assertTrue(eventually(() -> liveness.losts.get() == expected && liveness.holder.get() == null),
+                    "round " + i + ": losts " + liveness.losts.get());
+        }
+    }
+}
