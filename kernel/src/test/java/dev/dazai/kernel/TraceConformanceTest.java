@@ -203,7 +203,7 @@ class TraceConformanceTest {
                 if (e.action().equals("DaemonHasEnded") || e.to().id().equals(at.id())) {
                     continue;
                 }
-                // The spec kills holders in any order; the kernel in registration order.
+                // The order holders die in is the holders port's; spec and fake both use PID order.
                 if (e.action().equals("DaemonKillsHolder") && !("kill " + changed(e, "signalled")).equals(stepper.at)) {
                     continue;
                 }
@@ -340,7 +340,7 @@ class TraceConformanceTest {
         private final class Table implements HolderKiller {
             final Map<Long, Integer> gen = new LinkedHashMap<>();
             final Set<Long> alive = new TreeSet<>();
-            final Map<Long, Integer> pinned = new LinkedHashMap<>();
+            final Map<Long, Integer> pinned = new java.util.TreeMap<>();
             final Set<String> killed = new TreeSet<>();
 
             synchronized void start(long pid) {
