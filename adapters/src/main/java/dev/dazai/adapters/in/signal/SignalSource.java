@@ -1,0 +1,175 @@
+package dev.dazai.adapters.in.signal;
+
+import dev.dazai.adapters.in.signal.SignalRow.Action;
+import dev.dazai.adapters.nativ.Errnos;
+import dev.dazai.adapters.nativ.Native;
+import dev.dazai.kernel.port.in.Triggers;
+import dev.dazai.kernel.port.out.Journal;
+import dev.dazai.kernel.port.out.JournalEntry;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import java.util.function.Consumer;
+import jnr.ffi.Pointer;
+import sun.misc.Signal;
+import sun.misc.SignalHandler;
+
+/**
+ * Every catchable signal whose default action would end the daemon gets an explicit disposition,
+ * as in DESIGN.md's signal table: panic, shut down, or ignore. Installed before any secret is
+ * read, so no signal can end the process with the secret unwiped by default action.
+ *
+ * <p>Java handlers run on the JVM's signal-dispatch thread and only post to the kernel, whose
+ * gate decides. {@code sun.misc.Signal} does not know the real-time signals, so those are set to
+ * SIG_IGN with sigaction(2) through jnr. QUIT, SEGV, FPE and ILL are refused by the JVM, which
+ * keeps them for itself; KILL and STOP cannot be caught by anyone. Both are listed as they are.
+ */
+public final class SignalSource {
+
+    private static final List<String> GRACEFUL = List.of(
+            "HUP", "USR1", "ALRM", "VTALRM", "PROF", "IO", "PWR", "SYS", "TRAP", "ABRT", "BUS", "STKFLT", "XCPU", "XFSZ");
+    private static final List<String> HARD = List.of("USR2");
+    private static final List<String> SHUTDOWN = List.of("INT", "TERM");
+    private static final List<String> IGNORED = List.of("PIPE", "TSTP", "TTIN", "TTOU");
+    private static final List<String> RESERVED = List.of("QUIT", "SEGV", "FPE", "ILL");
+    private static final List<String> UNCATCHABLE = List.of("KILL", "STOP");
+
+    /** glibc's struct sigaction is 152 bytes on x86_64 and aarch64 (macOS's is 16); the handler comes first in both. */
+    private static final int SIGACTION_BYTES = 152;
+    private static final long SIG_IGN = 1;
+
+    private volatile List<SignalRow> table = List.of();
+    private boolean installed;
+
+    public SignalSource() {
+    }
+
+    /**
+     * Installs every disposition and returns the table of what was installed. Call once, first
+     * thing, before the secret is read. Refusals are recorded as ERROR in {@code journal} and
+     * appear in the table as they really are.
+     */
+    public synchronized List<SignalRow> install(Triggers triggers, Journal journal) {
+        Objects.requireNonNull(triggers, "triggers");
+        Objects.requireNonNull(journal, "journal");
+        if (installed) {
+            throw new IllegalStateException("signal handlers are installed once");
+        }
+        installed = true;
+        List<SignalRow> rows = new ArrayList<>();
+        // USR2 first: on JDK 17 a USR2 that arrives before its Java handler exists crashes the JVM.
+        for (String name : HARD) {
+            handle(rows, journal, name, Action.HARD_PANIC, triggers::hardPanic);
+        }
+        for (String name : GRACEFUL) {
+            handle(rows, journal, name, Action.GRACEFUL_PANIC, triggers::gracefulSignal);
+        }
+        for (String name : SHUTDOWN) {
+            handle(rows, journal, name, Action.SHUTDOWN, triggers::shutdown);
+        }
+        for (String name : IGNORED) {
+            ignore(rows, journal, name);
+        }
+        ignoreRealTime(rows, journal);
+        for (String name : RESERVED) {
+            number(name).ifPresent(n -> rows.add(new SignalRow(name, n, Action.RESERVED_BY_JVM, reservedHow(name))));
+        }
+        for (String name : UNCATCHABLE) {
+            number(name).ifPresent(n -> rows.add(new SignalRow(name, n, Action.UNCATCHABLE,
+                    name.equals("KILL") ? "kernel: ends the process at once, nothing is wiped"
+                            : "kernel: stops the process until SIGCONT")));
+        }
+        rows.sort((a, b) -> Integer.compare(a.number(), b.number()));
+        table = List.copyOf(rows);
+        return table;
+    }
+
+    /** What {@link #install} set up, by signal number; empty before it ran. For the SIGNALS command. */
+    public List<SignalRow> table() {
+        return table;
+    }
+
+    private static void handle(List<SignalRow> rows, Journal journal, String name, Action action, Consumer<String> trigger) {
+        Signal signal;
+        try {
+            signal = new Signal(name);
+        } catch (IllegalArgumentException unknown) {
+            return; // not a signal on this OS (STKFLT, PWR on macOS)
+        }
+        String source = "SIG" + name;
+        SignalHandler handler = s -> {
+            try {
+                trigger.accept(source);
+            } catch (RuntimeException e) {
+                journal.record(JournalEntry.of(JournalEntry.Kind.ERROR, source + " handler: " + e));
+            }
+        };
+        try {
+            Signal.handle(signal, handler);
+            rows.add(new SignalRow(name, signal.getNumber(), action, "sun.misc.Signal handler"));
+        } catch (IllegalArgumentException refused) {
+            journal.record(JournalEntry.of(JournalEntry.Kind.ERROR,
+                    source + " cannot be handled on this JVM (" + refused.getMessage() + "); the JVM keeps it"));
+            rows.add(new SignalRow(name, signal.getNumber(), Action.RESERVED_BY_JVM,
+                    "refused by this JVM: " + refused.getMessage()));
+        }
+    }
+
+    private static void ignore(List<SignalRow> rows, Journal journal, String name) {
+        Signal signal;
+        try {
+            signal = new Signal(name);
+        } catch (IllegalArgumentException unknown) {
+            return;
+        }
+        try {
+            Signal.handle(signal, SignalHandler.SIG_IGN);
+            rows.add(new SignalRow(name, signal.getNumber(), Action.IGNORED, "SIG_IGN via sun.misc.Signal"));
+        } catch (IllegalArgumentException refused) {
+            rows.add(sigIgn(journal, name, signal.getNumber()));
+        }
+    }
+
+    /** Real-time signals end a process by default and sun.misc.Signal cannot name them: sigaction(SIG_IGN). */
+    private static void ignoreRealTime(List<SignalRow> rows, Journal journal) {
+        if (!Native.isLinux()) {
+            return;
+        }
+        // glibc keeps the first two or three kernel RT signals for itself and moves SIGRTMIN past them.
+        int min = Native.libc().__libc_current_sigrtmin();
+        int max = Native.libc().__libc_current_sigrtmax();
+        for (int n = min; n <= max; n++) {
+            String name = n - min <= (max - min) / 2 ? rtName("RTMIN", n - min) : rtName("RTMAX", n - max);
+            rows.add(sigIgn(journal, name, n));
+        }
+    }
+
+    private static String rtName(String base, int offset) {
+        return offset == 0 ? base : base + (offset > 0 ? "+" : "") + offset;
+    }
+
+    private static SignalRow sigIgn(Journal journal, String name, int number) {
+        Pointer act = Native.scratch(SIGACTION_BYTES);
+        act.putLong(0, SIG_IGN);
+        if (Native.libc().sigaction(number, act, null) == 0) {
+            return new SignalRow(name, number, Action.IGNORED, "sigaction SIG_IGN via jnr");
+        }
+        String why = Errnos.name(Native.errno());
+        journal.record(JournalEntry.of(JournalEntry.Kind.ERROR, "SIG" + name + " could not be ignored: sigaction: " + why));
+        return new SignalRow(name, number, Action.UNCATCHABLE, "sigaction refused (" + why + "): default action");
+    }
+
+    private static String reservedHow(String name) {
+        return name.equals("QUIT")
+                ? "the JVM prints a thread dump and goes on"
+                : "the JVM's crash handler: the process ends unwiped (core dumps are off)";
+    }
+
+    private static java.util.OptionalInt number(String name) {
+        try {
+            return java.util.OptionalInt.of(new Signal(name).getNumber());
+        } catch (IllegalArgumentException unknown) {
+            return java.util.OptionalInt.empty();
+        }
+    }
+}
