@@ -240,22 +240,23 @@ final class LineServer implements AutoCloseable {
         try {
             peer = credentials(channel);
         } catch (IOException | RuntimeException e) {
-            closeQuietly(channel);
             quietly(() -> log.dropped(socket, Peer.of(-1, 0), "no peer credentials: " + e.getMessage()));
+            closeQuietly(channel);
             return;
         }
+        // Logged before the close, so whoever sees the hang-up can already find the entry.
         if (peer.uid() != uid) {
-            closeQuietly(channel);
             quietly(() -> log.refused(socket, peer));
+            closeQuietly(channel);
             return;
         }
         if (connections.size() >= limits.maxConnections()) {
-            closeQuietly(channel);
             // One line per burst, not one per connection: a flood must not flood the journal too.
             if (droppedAtCap++ == 0) {
                 quietly(() -> log.dropped(socket, peer, "too many connections (" + limits.maxConnections() + ")"));
             }
             lastDroppedAtCap = peer;
+            closeQuietly(channel);
             return;
         }
         channel.configureBlocking(false);

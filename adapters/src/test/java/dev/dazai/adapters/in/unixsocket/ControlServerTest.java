@@ -165,7 +165,7 @@ class ControlServerTest {
             try (RawClient fifth = RawClient.connect(s)) {
                 assertEquals("", fifth.readToEof(), "closed without a word");
             }
-            assertTrue(log.has("too many connections (4)"));
+            assertTrue(eventually(() -> log.has("too many connections (4)")));
             held.remove(0).close();
             assertTrue(eventually(() -> server.connections() == 3));
             assertEquals("OK\n", ask(s, "PANIC\n"));
