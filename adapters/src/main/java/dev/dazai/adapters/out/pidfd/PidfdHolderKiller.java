@@ -175,5 +175,4 @@ public final class PidfdHolderKiller implements HolderKiller, AutoCloseable {
         }
         pinned.clear();
     }
-
 }

@@ -54,6 +54,11 @@ class SignalTableTest {
 
     private final List<Process> started = new ArrayList<>();
 
+    @org.junit.jupiter.api.BeforeAll
+    static void killTool() {
+        org.junit.jupiter.api.Assumptions.assumeTrue(ChildJvm.onPath("kill"), "needs kill(1) (procps) to send the signals");
+    }
+
     @AfterEach
     void killLeftovers() throws Exception {
         for (Process p : started) {
