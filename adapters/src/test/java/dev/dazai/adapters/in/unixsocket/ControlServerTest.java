@@ -43,7 +43,7 @@ class ControlServerTest {
     }
 
     private Path start() {
-        return start(new SocketLimits(64, Duration.ofMillis(500)));
+        return start(new SocketLimits(64, Duration.ofSeconds(2)));
     }
 
     @AfterEach
@@ -150,7 +150,7 @@ class ControlServerTest {
             c.send("STAT");
             assertEquals("ERR timeout\n", c.readToEof());
         }
-        assertTrue(log.has("no command within 500 ms"));
+        assertTrue(log.has("no command within 2000 ms"));
     }
 
     @Test
