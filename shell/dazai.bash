@@ -46,24 +46,25 @@ case $- in
         __dazai_unguarded "no daemon: pid $pid in $dir/dazai.pid is gone; start it with: java -jar $jar"
         return 0
       fi
-      # setsid: no terminal signal (^C, ^Z, hang-up) reaches the heartbeat; the shell alone decides.
-      # setpriv --pdeathsig: if the shell dies without running its EXIT trap (kill -9), the heartbeat
-      # gets SIGTERM too, so the connection still drops. Both are skipped where they do not exist.
-      local -a wrap=()
-      if command -v setsid >/dev/null 2>&1; then wrap+=(setsid); fi
-      if command -v setpriv >/dev/null 2>&1 &&
-         setpriv --pdeathsig TERM true >/dev/null 2>&1; then
-        wrap+=(setpriv --pdeathsig TERM)
-      fi
-      # A client JVM that only sends PINGs needs no optimising compiler and almost no heap.
-      local -a jvm=(-XX:TieredStopAtLevel=1 -XX:+UseSerialGC -Xshare:auto -XX:-UsePerfData
-                    -Xms8m -Xmx48m -Xss512k)
       # With job control off the child stays out of the job table (no "[1] 1234", no "Done") and is
       # not a process-group leader, so setsid can make it one without forking away from this shell.
       local monitor=0
       case $- in *m*) monitor=1; set +m ;; esac
-      command ${wrap[@]+"${wrap[@]}"} "$java" "${jvm[@]}" -jar "$jar" heartbeat \
-        </dev/null >>"${DAZAI_HEARTBEAT_LOG:-/dev/null}" 2>&1 &
+      # The subshell this forks is the heartbeat itself: it probes its tools here, off the prompt's
+      # path, then execs into them, so the JVM keeps this shell as its parent.
+      # setsid: no terminal signal (^C, ^Z, hang-up) reaches the heartbeat; the shell alone decides.
+      # setpriv --pdeathsig: if the shell dies without running its EXIT trap (kill -9), the heartbeat
+      # gets SIGTERM too, so the connection still drops. Each is skipped where it does not exist.
+      # A client JVM that only sends PINGs needs no optimising compiler and almost no heap.
+      {
+        wrap=()
+        if command -v setsid >/dev/null 2>&1; then wrap+=(setsid); fi
+        if command -v setpriv >/dev/null 2>&1 && setpriv --pdeathsig TERM true >/dev/null 2>&1; then
+          wrap+=(setpriv --pdeathsig TERM)
+        fi
+        exec ${wrap[@]+"${wrap[@]}"} "$java" -XX:TieredStopAtLevel=1 -XX:+UseSerialGC -Xshare:auto \
+          -XX:-UsePerfData -Xms8m -Xmx48m -Xss512k -jar "$jar" heartbeat
+      } </dev/null >>"${DAZAI_HEARTBEAT_LOG:-/dev/null}" 2>&1 &
       __dazai_hb_pid=$!
       builtin disown "$__dazai_hb_pid" 2>/dev/null
       if [ "$monitor" = 1 ]; then set -m; fi

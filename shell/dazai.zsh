@@ -51,24 +51,26 @@ if [[ -o interactive ]]; then
       __dazai_unguarded "no daemon: pid $pid in $dir/dazai.pid is gone; start it with: java -jar $jar"
       return 0
     fi
-    # setsid: no terminal signal (^C, ^Z, hang-up) reaches the heartbeat; the shell alone decides.
-    # setpriv --pdeathsig: if the shell dies without running zshexit (kill -9), the heartbeat gets
-    # SIGTERM too, so the connection still drops. Both are skipped where they do not exist.
-    local -a wrap
-    wrap=()
-    if (( $+commands[setsid] )); then wrap+=(setsid); fi
-    if (( $+commands[setpriv] )) && setpriv --pdeathsig TERM true >/dev/null 2>&1; then
-      wrap+=(setpriv --pdeathsig TERM)
-    fi
-    # A client JVM that only sends PINGs needs no optimising compiler and almost no heap.
-    local -a jvm
-    jvm=(-XX:TieredStopAtLevel=1 -XX:+UseSerialGC -Xshare:auto -XX:-UsePerfData
-         -Xms8m -Xmx48m -Xss512k)
     # Job control off (local to this function): the child is not a process-group leader, so setsid
     # makes it one without forking away from this shell; `&!` keeps it out of the job table (no
     # "[1] 1234", no "done"). no_bg_nice: a starved heartbeat could miss its pings.
     setopt no_monitor no_bg_nice
-    command $wrap $java $jvm -jar $jar heartbeat </dev/null >>${DAZAI_HEARTBEAT_LOG:-/dev/null} 2>&1 &!
+    # The subshell this forks is the heartbeat itself: it probes its tools here, off the prompt's
+    # path, then execs into them, so the JVM keeps this shell as its parent.
+    # setsid: no terminal signal (^C, ^Z, hang-up) reaches the heartbeat; the shell alone decides.
+    # setpriv --pdeathsig: if the shell dies without running zshexit (kill -9), the heartbeat gets
+    # SIGTERM too, so the connection still drops. Each is skipped where it does not exist.
+    # A client JVM that only sends PINGs needs no optimising compiler and almost no heap.
+    {
+      local -a wrap
+      wrap=()
+      if (( $+commands[setsid] )); then wrap+=(setsid); fi
+      if (( $+commands[setpriv] )) && setpriv --pdeathsig TERM true >/dev/null 2>&1; then
+        wrap+=(setpriv --pdeathsig TERM)
+      fi
+      exec $wrap $java -XX:TieredStopAtLevel=1 -XX:+UseSerialGC -Xshare:auto \
+        -XX:-UsePerfData -Xms8m -Xmx48m -Xss512k -jar $jar heartbeat
+    } </dev/null >>${DAZAI_HEARTBEAT_LOG:-/dev/null} 2>&1 &!
     typeset -g __dazai_hb_pid=$!
     return 0
   }

@@ -8,11 +8,14 @@ import java.io.IOException;
 import java.net.StandardProtocolFamily;
 import java.net.UnixDomainSocketAddress;
 import java.nio.channels.ServerSocketChannel;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
@@ -135,6 +138,20 @@ class ShellSessionIT {
 
     @ParameterizedTest
     @EnumSource(Shell.class)
+    void withoutSetprivTheExitHookAloneDropsTheHeartbeat(Shell shell) throws Exception {
+        shell.assumeInstalled();
+        // As on macOS or util-linux before 2.33: no parent-death signal, so only our exit hook stops it.
+        env.put("PATH", Path.of(Daemon.javaBinary()).getParent() + ":" + binWithout("setpriv"));
+        try (Daemon daemon = startDaemon(); PtyShell pty = startShell(shell, rc(shell, "", source(shell)))) {
+            daemon.awaitAttached(STEP);
+            pty.type("exit");
+            assertEquals(0, pty.awaitExit(STEP));
+            assertRehearsed(daemon);
+        }
+    }
+
+    @ParameterizedTest
+    @EnumSource(Shell.class)
     void sourcingTwiceStartsNoSecondClient(Shell shell) throws Exception {
         shell.assumeInstalled();
         try (Daemon daemon = startDaemon(); PtyShell pty = startShell(shell, rc(shell, "", source(shell)))) {
@@ -245,7 +262,7 @@ class ShellSessionIT {
         pb.environment().putAll(env);
         pb.redirectErrorStream(true);
         Process p = pb.start();
-        String out = new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         assertTrue(p.waitFor(STEP.toSeconds(), TimeUnit.SECONDS));
         assertEquals("sourced-ok\n", out, "no line and no heartbeat for a script");
         assertEquals(0, p.exitValue());
@@ -286,6 +303,25 @@ class ShellSessionIT {
                 + ours + "\n";
     }
 
+    /** A directory of links to every system command but {@code missing}, to stand for a system without it. */
+    private String binWithout(String missing) throws IOException {
+        Path bin = Files.createDirectories(base.resolve("bin-without-" + missing));
+        for (String dir : new String[] {"/usr/local/bin", "/usr/bin", "/bin", "/usr/sbin", "/sbin"}) {
+            if (!Files.isDirectory(Path.of(dir))) {
+                continue;
+            }
+            try (var entries = Files.list(Path.of(dir))) {
+                for (Path e : (Iterable<Path>) entries::iterator) {
+                    Path link = bin.resolve(e.getFileName().toString());
+                    if (!e.getFileName().toString().equals(missing) && Files.notExists(link, LinkOption.NOFOLLOW_LINKS)) {
+                        Files.createSymbolicLink(link, e);
+                    }
+                }
+            }
+        }
+        return bin.toString();
+    }
+
     private static String source(Shell shell) {
         return "source '" + shell.snippetFile() + "'";
     }
@@ -306,7 +342,7 @@ class ShellSessionIT {
 
     private static long heartbeatChildren(long shell) {
         return ProcessHandle.of(shell).orElseThrow().children()
-                .filter(c -> c.info().arguments().map(a -> java.util.List.of(a).contains("heartbeat")).orElse(false))
+                .filter(c -> c.info().arguments().map(a -> List.of(a).contains("heartbeat")).orElse(false))
                 .count();
     }
 
