@@ -82,12 +82,19 @@ final class Lab implements AutoCloseable {
         return spawn(List.of("sleep", "1000"));
     }
 
-    /** A process that keeps {@code bytes} in its own memory: cat reads them into its buffer and blocks for more. */
+    /**
+     * A process that keeps {@code bytes} in its own memory: cat reads them into its buffer, writes
+     * them back (which is how we know it has them) and blocks reading for more, its buffer intact.
+     */
     Process catHolding(byte[] bytes) throws IOException {
         Process cat = track(new ProcessBuilder("cat").redirectError(ProcessBuilder.Redirect.DISCARD).start());
         OutputStream in = cat.getOutputStream();
         in.write(bytes);
         in.flush();
+        byte[] echoed = cat.getInputStream().readNBytes(bytes.length);
+        if (!java.util.Arrays.equals(bytes, echoed)) {
+            throw new IOException("cat did not echo the bytes back");
+        }
         return cat;
     }
 

@@ -25,8 +25,10 @@ final class TargetDaemon {
     static final class Builder {
         private final Lab lab;
         private final Path dir;
+        private final List<String> wrapper = new ArrayList<>();
         private final List<String> jvm = new ArrayList<>();
         private final List<String> args = new ArrayList<>();
+        private final java.util.Map<String, String> env = new java.util.HashMap<>();
         private byte[] stdin;
         private Path socketDir;
         private Path pidfile;
@@ -74,6 +76,17 @@ final class TargetDaemon {
             return this;
         }
 
+        /** A command that execs the JVM in its own place (prlimit, setpriv): the PID stays the daemon's. */
+        Builder wrappedIn(List<String> command) {
+            wrapper.addAll(command);
+            return this;
+        }
+
+        Builder env(String name, String value) {
+            env.put(name, value);
+            return this;
+        }
+
         Builder args(String... more) {
             args.addAll(List.of(more));
             return this;
@@ -96,7 +109,9 @@ final class TargetDaemon {
             all.addAll(args);
             Path out = dir.resolve("daemon.out");
             Path err = dir.resolve("daemon.err");
-            ProcessBuilder pb = new ProcessBuilder(lab.javaCommand(jvm, all))
+            List<String> cmd = new ArrayList<>(wrapper);
+            cmd.addAll(lab.javaCommand(jvm, all));
+            ProcessBuilder pb = new ProcessBuilder(cmd)
                     .redirectOutput(out.toFile())
                     .redirectError(err.toFile());
             if (stdin == null) {
@@ -104,6 +119,7 @@ final class TargetDaemon {
             }
             pb.environment().remove("XDG_RUNTIME_DIR");
             pb.environment().remove("DAZAI_SOCKET_DIR");
+            pb.environment().putAll(env);
             Process p = lab.track(pb.start());
             if (stdin != null) {
                 try (OutputStream in = p.getOutputStream()) {
