@@ -230,7 +230,7 @@ final class Dazai implements AutoCloseable {
     /** Starts the real {@code heartbeat} client in the background; returns once the daemon reports it attached. */
     Process heartbeat(Daemon daemon) throws IOException {
         Process hb = background(command(true, List.of("heartbeat", "--interval", "1", "--socket-dir", socketDir.toString())));
-        daemon.awaitLog("ATTACHED pid " + hb.pid() + "$");
+        daemon.awaitLog("(ATTACHED|RECONNECTED) pid " + hb.pid() + "$");
         return hb;
     }
 
@@ -289,6 +289,15 @@ final class Dazai implements AutoCloseable {
             throw new AssertionError("no field " + field + " in " + json);
         }
         return m.group(2) != null ? m.group(2) : m.group(1);
+    }
+
+    /** A JSON array field of a line whose arrays hold no nested arrays. */
+    static String jsonArray(String json, String field) {
+        Matcher m = Pattern.compile("\"" + Pattern.quote(field) + "\":(\\[[^\\]]*\\])").matcher(json);
+        if (!m.find()) {
+            throw new AssertionError("no array " + field + " in " + json);
+        }
+        return m.group(1);
     }
 
     /** Polls {@code condition} until true, failing after {@link #LIVENESS}. */

@@ -1,0 +1,171 @@
+package dev.dazai.app;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.List;
+import jnr.unixsocket.UnixServerSocketChannel;
+import jnr.unixsocket.UnixSocketAddress;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Start-up: hardening, and the environment refusals, each one line and exit 3 (usage: exit 2). */
+class StartupIT {
+
+    @TempDir
+    Path tmp;
+
+    private Dazai dazai;
+
+    @BeforeEach
+    void setUp() throws Exception {
+        dazai = new Dazai(tmp);
+    }
+
+    @AfterEach
+    void tearDown() {
+        dazai.close();
+    }
+
+    @Test
+    void theDaemonReexecsInPlaceWithTheHardeningFlags() throws Exception {
+        Dazai.Daemon d = dazai.start();
+        String cmdline = new String(Files.readAllBytes(Path.of("/proc", Long.toString(d.pid()), "cmdline")))
+                .replace('\0', ' ');
+        for (String flag : List.of("-XX:+DisableAttachMechanism", "-XX:-UsePerfData", "-XX:-CreateCoredumpOnCrash",
+                "-XX:ErrorFile=/dev/null")) {
+            assertTrue(cmdline.contains(flag), "same PID, now running with " + flag + ": " + cmdline);
+        }
+        String limits = Files.readString(Path.of("/proc", Long.toString(d.pid()), "limits"));
+        assertTrue(limits.lines().anyMatch(l -> l.startsWith("Max core file size") && l.matches(".*\\s0\\s+0\\s.*")),
+                limits);
+        Path perf = Path.of(System.getProperty("java.io.tmpdir"), "hsperfdata_" + System.getProperty("user.name"),
+                Long.toString(d.pid()));
+        assertFalse(Files.exists(perf), "no perf-data file left for jps/jcmd: " + perf);
+        assertFalse(d.log().contains("WARNING"), d.log());
+        assertTrue(Files.getPosixFilePermissions(dazai.socketDir()).equals(PosixFilePermissions.fromString("rwx------")));
+        assertEquals(PosixFilePermissions.fromString("rw-------"), Files.getPosixFilePermissions(dazai.controlSocket()));
+        assertEquals(PosixFilePermissions.fromString("rw-------"), Files.getPosixFilePermissions(dazai.heartbeatSocket()));
+    }
+
+    @Test
+    void aLiveDaemonOnTheSamePathIsRefused() throws Exception {
+        Dazai.Daemon first = dazai.start();
+        Dazai.Daemon second = dazai.launch();
+
+        assertEquals(3, second.awaitExit(), second.log());
+        assertTrue(second.log().strip().endsWith("dazai: a daemon is already listening on " + dazai.heartbeatSocket()
+                + "; stop it (dazai signal TERM) or pass another --socket-dir"), second.log());
+        assertTrue(first.process.isAlive());
+        assertEquals(Long.toString(first.pid()), first.statusField("pid"));
+        assertEquals(first.pid(), Dazai.readPid(dazai.pidfile()).orElseThrow());
+    }
+
+    @Test
+    void aStaleSocketLeftByADeadDaemonIsReplaced() throws Exception {
+        Files.createDirectories(dazai.socketDir());
+        Files.setPosixFilePermissions(dazai.socketDir(), PosixFilePermissions.fromString("rwx------"));
+        // A socket file nobody listens on, as a daemon killed with -9 leaves it.
+        for (Path s : List.of(dazai.heartbeatSocket(), dazai.controlSocket())) {
+            UnixServerSocketChannel ch = UnixServerSocketChannel.open();
+            ch.socket().bind(new UnixSocketAddress(s.toString()));
+            ch.close();
+            assertTrue(Files.exists(s));
+        }
+        Files.writeString(dazai.pidfile(), "999999999\n");
+
+        Dazai.Daemon d = dazai.start();
+
+        assertEquals("Waiting", d.statusField("state"));
+        assertEquals(d.pid(), Dazai.readPid(dazai.pidfile()).orElseThrow());
+    }
+
+    @Test
+    void aSocketPathLongerThanSunPathIsRefusedUpFront() throws Exception {
+        Path deep = tmp.resolve("d".repeat(60)).resolve("e".repeat(60));
+        Dazai.Daemon d = dazai.launchRaw(List.of("--socket-dir", deep.toString()), null);
+
+        assertEquals(3, d.awaitExit(), d.log());
+        assertTrue(d.log().contains("a UNIX socket allows; pass a shorter --socket-dir"), d.log());
+        assertFalse(d.log().contains("LOADED"), "refused before any secret was read: " + d.log());
+        assertFalse(Files.exists(deep));
+    }
+
+    @Test
+    void environmentProblemsAreOneLineAndExit3() throws Exception {
+        Dazai.Daemon missing = dazai.launch("--secret-file", tmp.resolve("nope").toString());
+        assertEquals(3, missing.awaitExit(), missing.log());
+        assertEquals("dazai: secret file " + tmp.resolve("nope") + " does not exist; check --secret-file",
+                lastLine(missing.log()));
+
+        Path empty = tmp.resolve("empty");
+        Files.createFile(empty);
+        Dazai.Daemon emptyFile = dazai.launch("--secret-file", empty.toString());
+        assertEquals(3, emptyFile.awaitExit(), emptyFile.log());
+        assertTrue(lastLine(emptyFile.log()).startsWith("dazai: the secret from file " + empty + " is empty;"),
+                emptyFile.log());
+        assertFalse(Files.exists(dazai.pidfile()), "never ready");
+
+        Dazai.Daemon badFd = dazai.launch("--secret-fd", "57");
+        assertEquals(3, badFd.awaitExit(), badFd.log());
+        assertTrue(lastLine(badFd.log()).startsWith("dazai: file descriptor 57 is not open;"), badFd.log());
+
+        Dazai.Run noDaemon = dazai.client("status");
+        assertEquals(3, noDaemon.exit(), noDaemon.stderr());
+        assertTrue(noDaemon.stderr().startsWith("dazai: no daemon: "), noDaemon.stderr());
+        assertEquals(1, noDaemon.stderr().strip().lines().count(), noDaemon.stderr());
+    }
+
+    @Test
+    void usageErrorsAreOneLineAndExit2() throws Exception {
+        for (List<String> args : List.of(
+                List.of("--grace", "soon"),
+                List.of("--bogus"),
+                List.of("--secret-stdin", "--generate", "8"),
+                List.of("stray-argument"),
+                List.of("--exec"),
+                List.of("shell-init", "fish"))) {
+            Dazai.Run r = dazai.run(dazai.command(true, args), null);
+            assertEquals(2, r.exit(), args + ": " + r.stderr());
+            assertTrue(r.stderr().startsWith("dazai: "), args + ": " + r.stderr());
+            assertEquals(1, r.stderr().strip().lines().count(), args + ": " + r.stderr());
+        }
+    }
+
+    @Test
+    void shellInitPrintsASnippetAndHelpListsTheExitCodes() throws Exception {
+        Dazai.Run bash = dazai.run(dazai.command(true, List.of("shell-init", "bash")), null);
+        assertEquals(0, bash.exit(), bash.stderr());
+        assertTrue(bash.stdout().contains("heartbeat"), bash.stdout());
+        Dazai.Run help = dazai.run(dazai.command(true, List.of("--help")), null);
+        assertEquals(0, help.exit());
+        for (String s : List.of("--arm", "--grace", "--ping-timeout", "--socket-dir", "--pidfile", "--secret-stdin",
+                "--secret-file", "--secret-fd", "--generate", "--register", "--exec", "--require-lock", "--log-format",
+                "Exit codes:", "heartbeat", "status", "register", "panic", "cancel", "signal", "shell-init")) {
+            assertTrue(help.stdout().contains(s), s + " in --help:\n" + help.stdout());
+        }
+    }
+
+    @Test
+    void jsonLogFormat() throws Exception {
+        Dazai.Daemon d = dazai.start("--log-format", "json");
+        d.signal("TERM");
+        assertEquals(0, d.awaitExit());
+        for (String line : d.log().strip().split("\n")) {
+            assertTrue(line.matches("\\{\"time\":\"[^\"]+\",\"mono_ms\":\\d+,\"event\":\"[A-Z_]+\",\"detail\":\".*\"}"),
+                    line);
+        }
+        assertTrue(d.log().contains("\"event\":\"EXIT\""), d.log());
+    }
+
+    private static String lastLine(String text) {
+        String[] lines = text.strip().split("\n");
+        return lines[lines.length - 1];
+    }
+}
