@@ -432,6 +432,7 @@ public final class DeadManSwitch implements Boot, Triggers, Liveness, Registry, 
                     case KILLED -> journal(Kind.KILLED, Long.toString(o.pid()));
                     case GONE -> journal(Kind.GONE, Long.toString(o.pid()));
                     case WOULD_KILL -> journal(Kind.WOULD_SIGKILL, Long.toString(o.pid()));
+                    case FAILED -> journal(Kind.KILL_FAILED, o.pid() + " (refused; it may still be running)");
                 }
             }
         }

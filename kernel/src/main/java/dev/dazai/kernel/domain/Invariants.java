@@ -45,7 +45,7 @@ public final class Invariants {
             switch (e.kind()) {
                 case FIRE -> fired = true;
                 case WIPED -> wiped = wiped || fired;
-                case KILLED, GONE, WOULD_SIGKILL -> {
+                case KILLED, GONE, WOULD_SIGKILL, KILL_FAILED -> {
                     if (wiped && !"self".equals(e.detail())) {
                         bad.add(e.kind() + " " + e.detail() + " after the wipe");
                     }

@@ -169,8 +169,8 @@ public final class LockedSecretMemory implements SecretMemory {
             kind = b.kind();
             if (b.lockRefusal().isPresent() && !warned) {
                 warned = true;
-                journal.record(JournalEntry.of(JournalEntry.Kind.ERROR,
-                        "WARNING secret memory is NOT locked and may be swapped to disk: " + b.lockRefusal().get()
+                journal.record(JournalEntry.of(JournalEntry.Kind.WARNING,
+                        "secret memory is NOT locked and may be swapped to disk: " + b.lockRefusal().get()
                                 + "; raise the limit (ulimit -l) or pass --require-lock to refuse"));
             }
         }

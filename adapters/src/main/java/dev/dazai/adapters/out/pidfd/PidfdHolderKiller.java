@@ -133,10 +133,7 @@ public final class PidfdHolderKiller implements HolderKiller, AutoCloseable {
                 }
                 case GONE -> outcomes.add(new KillOutcome(p.holder().pid(), KillOutcome.Kind.GONE));
                 case NOT_PERMITTED -> {
-                    // The port has no "failed" outcome; the journal says plainly that it survived.
-                    journal.record(JournalEntry.of(JournalEntry.Kind.ERROR,
-                            "pid " + p.holder().pid() + " could not be killed (not permitted); it may still be running"));
-                    outcomes.add(new KillOutcome(p.holder().pid(), KillOutcome.Kind.GONE));
+                    outcomes.add(new KillOutcome(p.holder().pid(), KillOutcome.Kind.FAILED));
                 }
             }
         }

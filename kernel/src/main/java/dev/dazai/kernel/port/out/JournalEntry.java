@@ -32,11 +32,13 @@ public record JournalEntry(Kind kind, String detail) {
         WOULD_SIGKILL,
         KILLED,
         GONE,
+        KILL_FAILED,
         WIPED,
         UNLINKED,
         DIE,
         EXIT,
         DENIED,
+        WARNING,
         ERROR
     }
 }

@@ -9,6 +9,8 @@ public record KillOutcome(long pid, Kind kind) {
         /** It had already exited; nothing was sent (its PID may belong to someone else now). */
         GONE,
         /** Dry-run: it would have been sent SIGKILL. */
-        WOULD_KILL
+        WOULD_KILL,
+        /** The kill was refused (EPERM): the process may still run, and the journal says so. */
+        FAILED
     }
 }
