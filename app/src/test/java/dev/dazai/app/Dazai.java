@@ -110,12 +110,18 @@ final class Dazai implements AutoCloseable {
 
     /** Starts {@code java -jar app.jar ARGS} exactly as given; stdin from {@code stdin} if not null. */
     Daemon launchRaw(List<String> args, Path stdin) throws IOException {
+        return launchRaw(args, stdin, java.util.Map.of());
+    }
+
+    /** As {@link #launchRaw(List, Path)}, with extra environment variables. */
+    Daemon launchRaw(List<String> args, Path stdin, java.util.Map<String, String> env) throws IOException {
         int n = ++counter;
         ProcessBuilder pb = new ProcessBuilder(command(false, args))
                 .redirectOutput(home.resolve("daemon" + n + ".out").toFile())
                 .redirectError(home.resolve("daemon" + n + ".err").toFile());
         pb.environment().put("DAZAI_SOCKET_DIR", socketDir.toString());
         pb.environment().remove("XDG_RUNTIME_DIR");
+        pb.environment().putAll(env);
         if (stdin != null) {
             pb.redirectInput(stdin.toFile());
         }

@@ -20,6 +20,7 @@ import dev.dazai.adapters.out.pidfd.StartTimeHolderKiller;
 import dev.dazai.adapters.out.process.ExecLauncher;
 import dev.dazai.adapters.out.process.Hardening;
 import dev.dazai.adapters.out.process.ProcessTerminator;
+import dev.dazai.adapters.out.systemd.SystemdNotifier;
 import dev.dazai.app.cli.Locations;
 import dev.dazai.app.cli.UserError;
 import dev.dazai.kernel.DeadManSwitch;
@@ -54,7 +55,7 @@ import java.util.concurrent.CountDownLatch;
  *   <li>register the --register holders, start and register the --exec child;</li>
  *   <li>listen on both sockets;</li>
  *   <li>write the pidfile: from here on its presence means "handlers live, ready";</li>
- *   <li>hand the --exec child its secret, print the banner, and wait.</li>
+ *   <li>hand the --exec child its secret, tell systemd READY=1 (if under it), print the banner, wait.</li>
  * </ol>
  *
  * <p>From step 3 on, every way out goes through the kernel's terminator (which flushes the
@@ -156,6 +157,7 @@ public final class Daemon {
             if (child != null) {
                 sendSecret(child, memory, journal);
             }
+            superviseUnderSystemd(kernel, self, journal);
             out.print(Banner.text(self, options, memory.protections(), kernel.status().secretBytes()));
             out.flush();
         } catch (UserError e) {
@@ -247,6 +249,45 @@ public final class Daemon {
                 Fds.closeQuietly(child.pidfd());
             }
         }
+    }
+
+    /**
+     * Under systemd (Type=notify, dist/dazai.service): READY=1 once ready, and WATCHDOG=1 at half
+     * the period, but only after a task posted to the kernel thread has run: a wedged kernel thread
+     * is a dead switch, and systemd should see it as one. Outside systemd this does nothing.
+     */
+    private static void superviseUnderSystemd(DeadManSwitch kernel, long self, StreamJournal journal) {
+        SystemdNotifier notifier;
+        try {
+            notifier = SystemdNotifier.fromEnvironment(System.getenv(), self);
+        } catch (IOException e) {
+            journal.record(JournalEntry.of(Kind.ERROR, "WARNING cannot reach $NOTIFY_SOCKET: " + e.getMessage()));
+            return;
+        }
+        if (!notifier.active()) {
+            return;
+        }
+        notifier.ready(self);
+        notifier.status("holding the secret; " + kernel.status().state());
+        if (notifier.watchdogMicros().isEmpty()) {
+            return;
+        }
+        // A quarter for the kernel to answer plus a quarter asleep: a ping at least every half period.
+        long quarterMillis = Math.max(1, notifier.watchdogMicros().getAsLong() / 4000);
+        Thread t = new Thread(() -> {
+            while (true) {
+                if (kernel.settle(quarterMillis)) {
+                    notifier.watchdog();
+                }
+                try {
+                    Thread.sleep(quarterMillis);
+                } catch (InterruptedException e) {
+                    return;
+                }
+            }
+        }, "dazai-systemd-watchdog");
+        t.setDaemon(true);
+        t.start();
     }
 
     /** The pipe may fill if the child does not read, so the write happens off the main thread. */
