@@ -12,7 +12,9 @@
 #              shell's own client is the common "second terminal" case and sees BUSY)
 #   unguarded  + `source shell/dazai.SHELL`, no daemon: prints the UNGUARDED line
 #   eval       + `eval "$(java -jar app.jar shell-init SHELL)"`: one JVM start in the foreground
-# Prints the median and the ratio to `bare` for each. Needs bash 5 (EPOCHREALTIME), the jar built
+# Prints the median and the ratio to `bare` for each. Then the heartbeat client itself: start to
+# its BUSY answer (a whole JVM start, connect and reply), with the JVM flags the snippet uses and
+# without; it runs in the background, so this is how soon a session is guarded, not prompt delay. Needs bash 5 (EPOCHREALTIME), the jar built
 # (mvn -B -q package -DskipTests), and `script`.
 set -euo pipefail
 
@@ -112,3 +114,22 @@ for shell in "${shells[@]}"; do
       'BEGIN { printf "%-5s %-10s %8.1f ms   x%.2f\n", s, v, m / 1000, m / b }'
   done
 done
+
+flags=(-XX:TieredStopAtLevel=1 -XX:+UseSerialGC -Xshare:auto -XX:-UsePerfData -Xms8m -Xmx48m -Xss512k)
+client() {
+  local start end
+  start=$(micros "$EPOCHREALTIME")
+  DAZAI_SOCKET_DIR=$sock "$java" "$@" -jar "$jar" heartbeat </dev/null >/dev/null 2>&1 || true
+  end=$(micros "$EPOCHREALTIME")
+  echo $(( end - start ))
+}
+: >"$work/client-plain.times"
+: >"$work/client-flags.times"
+for _ in $(seq "$runs"); do
+  client >>"$work/client-plain.times"
+  client "${flags[@]}" >>"$work/client-flags.times"
+done
+plain=$(median <"$work/client-plain.times")
+tuned=$(median <"$work/client-flags.times")
+awk -v p="$plain" -v t="$tuned" 'BEGIN {
+  printf "heartbeat client to BUSY: %.0f ms with the snippet'"'"'s JVM flags, %.0f ms without (x%.2f)\n", t / 1000, p / 1000, t / p }'
