@@ -3,11 +3,20 @@ package dev.dazai.app.daemon;
 import dev.dazai.app.cli.UserError;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.nio.ByteBuffer;
+import java.nio.channels.SeekableByteChannel;
 import java.nio.file.AtomicMoveNotSupportedException;
+import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.LinkOption;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.PosixFilePermission;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.security.SecureRandom;
+import java.util.Set;
 import java.util.OptionalLong;
 
 /**
@@ -20,11 +29,22 @@ public final class Pidfile {
     private Pidfile() {
     }
 
-    /** Writes {@code pid} and a newline; the rename is atomic within the directory. */
+    /**
+     * Writes {@code pid} and a newline; the rename is atomic within the directory. The temporary
+     * file has an unguessable name and is created with O_EXCL|O_NOFOLLOW, so a link planted in a
+     * shared directory is never written through, and its mode is set explicitly (0644: readable,
+     * writable by the owner only), never left to the umask, because whoever can write the pidfile
+     * chooses which process a script signals.
+     */
     public static void write(Path path, long pid) {
-        Path tmp = path.resolveSibling("." + path.getFileName() + "." + pid + ".tmp");
+        byte[] content = (pid + "\n").getBytes(StandardCharsets.US_ASCII);
+        Path tmp = null;
         try {
-            Files.writeString(tmp, pid + "\n", StandardCharsets.US_ASCII);
+            tmp = createTemp(path);
+            try (SeekableByteChannel ch = Files.newByteChannel(tmp, StandardOpenOption.WRITE, LinkOption.NOFOLLOW_LINKS)) {
+                ch.write(ByteBuffer.wrap(content));
+            }
+            Files.setPosixFilePermissions(tmp, MODE);
             try {
                 Files.move(tmp, path, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
             } catch (AtomicMoveNotSupportedException e) {
@@ -38,6 +58,26 @@ public final class Pidfile {
             deleteQuietly(tmp);
             throw UserError.environment("cannot write pidfile " + path + ": " + e.getMessage()
                     + "; pass another --pidfile");
+        }
+    }
+
+    private static final Set<PosixFilePermission> MODE = PosixFilePermissions.fromString("rw-r--r--");
+
+    /** A new, empty, exclusively created file beside {@code path}; a name taken (by anything, links too) is skipped. */
+    private static Path createTemp(Path path) throws IOException {
+        SecureRandom random = new SecureRandom();
+        for (int attempt = 0; ; attempt++) {
+            Path tmp = path.resolveSibling("." + path.getFileName() + "." + Long.toHexString(random.nextLong()) + ".tmp");
+            try {
+                Files.newByteChannel(tmp, Set.of(StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE,
+                        LinkOption.NOFOLLOW_LINKS), PosixFilePermissions.asFileAttribute(
+                                PosixFilePermissions.fromString("rw-------"))).close();
+                return tmp;
+            } catch (FileAlreadyExistsException taken) {
+                if (attempt >= 16) {
+                    throw taken;
+                }
+            }
         }
     }
 
@@ -79,6 +119,9 @@ public final class Pidfile {
     }
 
     private static void deleteQuietly(Path p) {
+        if (p == null) {
+            return;
+        }
         try {
             Files.deleteIfExists(p);
         } catch (IOException ignored) {
