@@ -230,6 +230,55 @@ class MemoryForensicsIT {
         assertEquals(List.of(), mem.hits(), "pieces of the secret in /proc/PID/mem at exit, after the wipe");
     }
 
+    /**
+     * The thief without root: another process of the owner's own uid (a hijacked shell, a
+     * compromised tool). PR_SET_DUMPABLE 0 makes /proc/PID/mem root's and refuses ptrace to the
+     * same uid, so gcore, /proc/PID/mem and /proc/PID/environ all fail. The daemon runs as nobody
+     * here, and so does the thief.
+     */
+    @Test
+    void anotherProcessOfTheSameUidCannotReadItsMemory() throws Exception {
+        assumeTrue(Host.onPath("setpriv"), "needs setpriv (util-linux)");
+        List<String> asNobody = List.of("setpriv", "--reuid=65534", "--regid=65534", "--clear-groups");
+        for (Path p : List.of(tmp, lab.jar().getParent())) {
+            Files.setPosixFilePermissions(p, java.nio.file.attribute.PosixFilePermissions.fromString("rwxr-xr-x"));
+        }
+        Path socketDir = Files.createDirectories(tmp.resolve("same-uid").resolve("s"));
+        Files.setPosixFilePermissions(tmp.resolve("same-uid"), java.nio.file.attribute.PosixFilePermissions.fromString("rwxr-xr-x"));
+        Files.setPosixFilePermissions(socketDir, java.nio.file.attribute.PosixFilePermissions.fromString("rwx------"));
+        Files.setOwner(socketDir, socketDir.getFileSystem().getUserPrincipalLookupService().lookupPrincipalByName("nobody"));
+        Path out = Files.createDirectory(tmp.resolve("thief"));
+        Files.setPosixFilePermissions(out, java.nio.file.attribute.PosixFilePermissions.fromString("rwxrwxrwx"));
+
+        TargetDaemon d = lab.daemon("same-uid").arm().grace(600).secretOnStdin(secret).jvm(SMALL_JVM)
+                .wrappedIn(asNobody).start();
+        assertEquals(65534L, Host.uid(d.pid()).orElseThrow(), "the daemon runs as nobody");
+        String pid = Long.toString(d.pid());
+
+        Host.Run gcore = Host.run(Duration.ofMinutes(2), concat(asNobody, "gcore", "-o", out.resolve("core").toString(), pid));
+        Host.Run mem = Host.run(Duration.ofMinutes(1), concat(asNobody, "dd", "if=/proc/" + pid + "/mem", "bs=4096", "count=1",
+                "of=/dev/null"));
+        Host.Run environ = Host.run(Duration.ofMinutes(1), concat(asNobody, "cat", "/proc/" + pid + "/environ"));
+
+        long cores;
+        try (var files = Files.list(out)) {
+            cores = files.count();
+        }
+        System.out.printf("FIGURE forensics.same-uid gcore=%d mem=%d environ=%d cores=%d%n",
+                gcore.exit(), mem.exit(), environ.exit(), cores);
+        assertEquals(0, cores, "gcore as the same uid wrote a core:\n" + gcore.both());
+        assertNotEquals(0, mem.exit(), "/proc/PID/mem readable by the same uid");
+        assertTrue(mem.both().contains("Permission denied"), mem.both());
+        assertNotEquals(0, environ.exit(), "/proc/PID/environ readable by the same uid");
+        assertTrue(d.alive(), "the daemon shrugged it off:\n" + d.log());
+    }
+
+    private static List<String> concat(List<String> prefix, String... more) {
+        List<String> all = new java.util.ArrayList<>(prefix);
+        all.addAll(List.of(more));
+        return all;
+    }
+
     @Test
     void aHeapDumpCannotBeTakenBecauseAttachIsDisabled() throws Exception {
         TargetDaemon d = armedWithSecret(Memory.SECRETMEM);
