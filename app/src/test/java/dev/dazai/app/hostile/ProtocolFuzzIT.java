@@ -65,11 +65,17 @@ class ProtocolFuzzIT {
      * RSS may grow by this much over a test, and no more. Per-connection state in the daemon is
      * bounded by construction (at most 64 connections per socket, each a 256-byte line buffer and
      * one reply line), and the heap is pinned, so what is left to grow is JIT-compiled code,
-     * metaspace and malloc arenas for the paths the fuzz warms up: under 3 MiB in every test here.
-     * In the flood, 6,000 connections after a warm-up flood may add no more than this either: a
-     * leak of 3 KiB per connection would show.
+     * metaspace and malloc arenas for the paths the fuzz warms up: measured up to 14 MiB (the
+     * flood, on JDK 25), under 5 MiB for the others.
      */
-    private static final long RSS_BOUND_KB = 16 * 1024;
+    private static final long WARM_UP_BOUND_KB = 32 * 1024;
+
+    /**
+     * Once a flood of 6,000 connections has warmed those paths up, 6,000 more may add no more than
+     * this. Measured: 0.3 to 8 MiB, which is malloc arenas breathing rather than growth (a longer
+     * run stays flat over 27,000 more connections). A leak of 4 KiB per connection would show.
+     */
+    private static final long LEAK_BOUND_KB = 24 * 1024;
 
     @TempDir
     Path tmp;
@@ -174,14 +180,14 @@ class ProtocolFuzzIT {
     @Test
     void thousandsOfConnectionsNeitherDisplaceNorExhaust() throws Exception {
         Random random = new Random(8);
-        int total = flood(random, 12);
+        int total = flood(random, 24);
         long warm = Host.statusKb(d.pid(), "VmRSS").orElseThrow();
         total += flood(random, 24);
         Host.eventually("the daemon closed every flood connection", () -> openFds() <= fdBaseline + 2);
         long after = Host.statusKb(d.pid(), "VmRSS").orElseThrow();
         cases.addAndGet(total);
         System.out.printf("FIGURE fuzz.flood connections=%d rssAfterWarmUpKb=%d rssAfterAllKb=%d%n", total, warm, after);
-        assertTrue(after - warm < RSS_BOUND_KB, "RSS grew from " + warm + " kB to " + after
+        assertTrue(after - warm < LEAK_BOUND_KB, "RSS grew from " + warm + " kB to " + after
                 + " kB over 6,000 connections after the warm-up: a per-connection leak");
         assertUndisturbed("a flood of " + total + " connections");
     }
@@ -359,13 +365,13 @@ class ProtocolFuzzIT {
         System.out.printf("FIGURE fuzz.cases %s=%d%n", after, cases.get());
     }
 
-    /** RSS within {@link #RSS_BOUND_KB} of the baseline (measured: under 3 MiB), and no descriptor left behind. */
+    /** RSS within {@link #WARM_UP_BOUND_KB} of the baseline, and no descriptor left behind. */
     private void assertBounded(String after) throws IOException {
         long rss = Host.statusKb(d.pid(), "VmRSS").orElseThrow();
         long hwm = Host.statusKb(d.pid(), "VmHWM").orElseThrow();
         System.out.printf("FIGURE fuzz.rss after=%s baselineKb=%d nowKb=%d peakKb=%d fds=%d/%d%n",
                 after, rssBaselineKb, rss, hwm, openFds(), fdBaseline);
-        assertTrue(rss - rssBaselineKb < RSS_BOUND_KB,
+        assertTrue(rss - rssBaselineKb < WARM_UP_BOUND_KB,
                 "RSS grew from " + rssBaselineKb + " kB to " + rss + " kB after " + after);
         Host.eventually("descriptors back to the baseline", () -> openFds() <= fdBaseline + 2);
     }
