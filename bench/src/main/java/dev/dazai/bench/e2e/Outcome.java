@@ -1,0 +1,104 @@
+package dev.dazai.bench.e2e;
+
+import java.util.ArrayList;
+import java.util.List;
+import org.HdrHistogram.Histogram;
+
+/**
+ * What one scenario measured: a histogram in nanoseconds (HdrHistogram, 3 significant digits),
+ * the trials that failed and why, and notes for the report.
+ */
+public final class Outcome {
+
+    private final String id;
+    private final String title;
+    private final Histogram nanos = new Histogram(120_000_000_000L, 3);
+    private final Histogram inside = new Histogram(120_000_000_000L, 3);
+    private final List<String> failures = new ArrayList<>();
+    private final List<String> notes = new ArrayList<>();
+    private long seconds;
+
+    public Outcome(String id, String title) {
+        this.id = id;
+        this.title = title;
+    }
+
+    public synchronized void record(long ns) {
+        nanos.recordValue(Math.max(0, ns));
+    }
+
+    /** The same trial as the daemon's own journal stamps see it (millisecond resolution). */
+    public synchronized void recordInside(long ns) {
+        inside.recordValue(Math.max(0, ns));
+    }
+
+    public synchronized void fail(String why) {
+        failures.add(why);
+    }
+
+    public synchronized void note(String text) {
+        notes.add(text);
+    }
+
+    public void seconds(long s) {
+        this.seconds = s;
+    }
+
+    public String id() {
+        return id;
+    }
+
+    public String title() {
+        return title;
+    }
+
+    public synchronized long trials() {
+        return nanos.getTotalCount();
+    }
+
+    public synchronized double p50Millis() {
+        return nanos.getValueAtPercentile(50) / 1e6;
+    }
+
+    public synchronized double p99Millis() {
+        return nanos.getValueAtPercentile(99) / 1e6;
+    }
+
+    public synchronized double maxMillis() {
+        return nanos.getMaxValue() / 1e6;
+    }
+
+    public synchronized double minMillis() {
+        return nanos.getMinValue() / 1e6;
+    }
+
+    public synchronized boolean hasInside() {
+        return inside.getTotalCount() > 0;
+    }
+
+    public synchronized double insideP50Millis() {
+        return inside.getValueAtPercentile(50) / 1e6;
+    }
+
+    public synchronized double insideP99Millis() {
+        return inside.getValueAtPercentile(99) / 1e6;
+    }
+
+    public synchronized List<String> failures() {
+        return List.copyOf(failures);
+    }
+
+    public synchronized List<String> notes() {
+        return List.copyOf(notes);
+    }
+
+    public long seconds() {
+        return seconds;
+    }
+
+    @Override
+    public synchronized String toString() {
+        return String.format("%-28s n=%d p50=%.3f ms p99=%.3f ms max=%.3f ms failed=%d (%d s)", id, trials(),
+                p50Millis(), p99Millis(), maxMillis(), failures.size(), seconds);
+    }
+}
