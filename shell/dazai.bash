@@ -57,6 +57,8 @@ case $- in
       # gets SIGTERM too, so the connection still drops. Each is skipped where it does not exist.
       # A client JVM that only sends PINGs needs no optimising compiler and almost no heap.
       {
+        # Keys meant for the foreground job must not stop or kill it where setsid is missing (macOS).
+        trap '' INT QUIT TSTP TTIN TTOU
         wrap=()
         if command -v setsid >/dev/null 2>&1; then wrap+=(setsid); fi
         if command -v setpriv >/dev/null 2>&1 && setpriv --pdeathsig TERM true >/dev/null 2>&1; then

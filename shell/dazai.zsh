@@ -63,6 +63,8 @@ if [[ -o interactive ]]; then
     # A client JVM that only sends PINGs needs no optimising compiler and almost no heap.
     {
       local -a wrap
+      # Keys meant for the foreground job must not stop or kill it where setsid is missing (macOS).
+      trap '' INT QUIT TSTP TTIN TTOU
       wrap=()
       if (( $+commands[setsid] )); then wrap+=(setsid); fi
       if (( $+commands[setpriv] )) && setpriv --pdeathsig TERM true >/dev/null 2>&1; then

@@ -65,6 +65,12 @@ final class PtyShell implements AutoCloseable {
         keys.flush();
     }
 
+    /** Sends bytes as typed, without Enter: control keys such as ^C. */
+    void typeRaw(String keysTyped) throws IOException {
+        keys.write(keysTyped.getBytes(StandardCharsets.UTF_8));
+        keys.flush();
+    }
+
     /** Everything the terminal has shown so far. */
     String screen() {
         synchronized (screen) {

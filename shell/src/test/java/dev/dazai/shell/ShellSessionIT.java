@@ -152,6 +152,54 @@ class ShellSessionIT {
 
     @ParameterizedTest
     @EnumSource(Shell.class)
+    void keysThatSignalTheForegroundDoNotReachTheHeartbeat(Shell shell) throws Exception {
+        shell.assumeInstalled();
+        try (Daemon daemon = startDaemon(); PtyShell pty = startShell(shell, rc(shell, "", source(shell)))) {
+            long heartbeat = daemon.awaitAttached(STEP);
+            pty.sync(STEP);
+            // ^C, ^Z and ^\ at the prompt: SIGINT, SIGTSTP and SIGQUIT to the terminal's foreground group.
+            pty.typeRaw("\u0003\u001a\u001c");
+            pty.type("");
+            pty.sync(STEP);
+            // And ^C to a foreground command, once it runs: the signal a person sends most often.
+            pty.type("sleep 600");
+            awaitChild(shellPid(), "sleep");
+            pty.typeRaw("\u0003");
+            pty.sync(STEP);
+            assertEquals(heartbeat, daemon.awaitAttached(STEP), "the same heartbeat still holds the slot");
+            assertTrue(daemon.isAlive());
+            String stat = Files.readString(Path.of("/proc", Long.toString(heartbeat), "stat"));
+            char state = stat.charAt(stat.lastIndexOf(')') + 2);
+            assertTrue(state != 'T' && state != 't', "the heartbeat is not stopped: " + stat);
+            pty.type("exit");
+            assertEquals(0, pty.awaitExit(STEP));
+            assertRehearsed(daemon);
+        }
+    }
+
+    @ParameterizedTest
+    @EnumSource(Shell.class)
+    void aJavaThatNeverAnswersDoesNotHoldUpThePrompt(Shell shell) throws Exception {
+        shell.assumeInstalled();
+        // Nothing here is timed: if starting the client waited on it, the prompt would never come.
+        Path java = Files.writeString(base.resolve("stuck-java"), "#!/bin/sh\nexec sleep 600\n");
+        Files.setPosixFilePermissions(java, PosixFilePermissions.fromString("rwx------"));
+        env.put("DAZAI_JAVA", java.toString());
+        Files.createDirectory(socketDir);
+        try (ServerSocketChannel s = ServerSocketChannel.open(StandardProtocolFamily.UNIX)) {
+            s.bind(UnixDomainSocketAddress.of(socketDir.resolve("heartbeat.sock")));
+            try (PtyShell pty = startShell(shell, rc(shell, "", source(shell)))) {
+                pty.type("echo prompt=$((6*7))");
+                pty.await("prompt=42", STEP);
+                pty.type("exit");
+                assertEquals(0, pty.awaitExit(STEP));
+                assertFalse(PtyShell.readable(pty.screen()).contains("dazai:"), pty.screen());
+            }
+        }
+    }
+
+    @ParameterizedTest
+    @EnumSource(Shell.class)
     void sourcingTwiceStartsNoSecondClient(Shell shell) throws Exception {
         shell.assumeInstalled();
         try (Daemon daemon = startDaemon(); PtyShell pty = startShell(shell, rc(shell, "", source(shell)))) {
@@ -344,6 +392,15 @@ class ShellSessionIT {
         return ProcessHandle.of(shell).orElseThrow().children()
                 .filter(c -> c.info().arguments().map(a -> List.of(a).contains("heartbeat")).orElse(false))
                 .count();
+    }
+
+    private static void awaitChild(long parent, String command) throws InterruptedException {
+        long deadline = System.nanoTime() + STEP.toNanos();
+        while (ProcessHandle.of(parent).orElseThrow().children()
+                .noneMatch(c -> c.info().command().map(x -> x.endsWith("/" + command)).orElse(false))) {
+            assertTrue(System.nanoTime() < deadline, "no " + command + " under the shell within " + STEP.toSeconds() + " s");
+            Thread.sleep(50);
+        }
     }
 
     private static void kill(String signal, long pid) throws IOException, InterruptedException {
