@@ -34,6 +34,7 @@ public final class CheckedRun {
         if (!opts.parse()) {
             System.exit(2);
         }
+        long started = System.nanoTime();
         JCStress jcstress = new JCStress(opts);
         SortedSet<String> selected = jcstress.getTests();
         boolean jcstressPassed = true;
@@ -51,7 +52,11 @@ public final class CheckedRun {
         Verdict verdict = Verdict.read(opts.getResultFile(), selected);
         Path summary = Path.of(opts.getResultDest(), "summary.md");
         Files.createDirectories(summary.getParent());
+        long seconds = (System.nanoTime() - started) / 1_000_000_000L;
         try (PrintStream out = new PrintStream(Files.newOutputStream(summary), true, StandardCharsets.UTF_8)) {
+            out.printf("Java %s (%s), %d CPUs as jcstress saw them, %d s, jcstress %s%n%n",
+                    System.getProperty("java.version"), System.getProperty("java.vm.name"),
+                    Runtime.getRuntime().availableProcessors(), seconds, String.join(" ", args));
             verdict.printTable(out);
         }
         System.out.println();
