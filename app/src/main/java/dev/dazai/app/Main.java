@@ -21,8 +21,22 @@ public final class Main {
     }
 
     public static void main(String[] args) {
+        quietOnNewJdks();
         int code = commandLine().execute(args);
         System.exit(code);
+    }
+
+    /**
+     * From Java 24 on, the first sun.misc.Unsafe memory access prints a four-line warning on
+     * stderr, and jffi (under jnr) makes one on its first native call; with this property jffi
+     * does its memory access through JNI instead, so clients print only their own line and the
+     * daemon's stderr stays a clean journal. Set before any jnr class loads; a JVM-wide property,
+     * fixed at start like a command-line flag.
+     */
+    private static void quietOnNewJdks() {
+        if (Runtime.version().feature() >= 24 && System.getProperty("jffi.unsafe.disabled") == null) {
+            System.setProperty("jffi.unsafe.disabled", "true");
+        }
     }
 
     /** The configured command line: every failure becomes one line on stderr and a documented code. */

@@ -261,7 +261,7 @@ public final class Daemon {
         try {
             notifier = SystemdNotifier.fromEnvironment(System.getenv(), self);
         } catch (IOException e) {
-            journal.record(JournalEntry.of(Kind.ERROR, "WARNING cannot reach $NOTIFY_SOCKET: " + e.getMessage()));
+            warn(journal, "cannot reach $NOTIFY_SOCKET: " + e.getMessage());
             return;
         }
         if (!notifier.active()) {
@@ -333,7 +333,7 @@ public final class Daemon {
     }
 
     private static void warn(StreamJournal journal, String text) {
-        journal.record(JournalEntry.of(Kind.ERROR, "WARNING " + text));
+        journal.record(JournalEntry.of(Kind.WARNING, text));
     }
 
     private static int parkForever() {

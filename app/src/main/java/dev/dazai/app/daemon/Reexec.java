@@ -133,9 +133,20 @@ public final class Reexec {
 
     /** JVM options go before -jar/-cp, so right after argv[0] is always a valid place. */
     static List<String> withFlags(List<String> argv) {
-        List<String> out = new ArrayList<>(argv.size() + FLAGS.size() + 1);
+        return withFlags(argv, Runtime.version().feature());
+    }
+
+    static List<String> withFlags(List<String> argv, int javaFeature) {
+        List<String> out = new ArrayList<>(argv.size() + FLAGS.size() + 3);
         out.add(argv.get(0));
         out.addAll(FLAGS);
+        if (javaFeature >= 23) {
+            // Native access and sun.misc.Unsafe each print a warning block on stderr from Java 24 on,
+            // and stderr is the journal (one JSON object a line with --log-format json). jnr needs the
+            // first; the second covers any library on the class path besides jffi (see Main).
+            out.add("--enable-native-access=ALL-UNNAMED");
+            out.add("--sun-misc-unsafe-memory-access=allow");
+        }
         out.add("-D" + MARKER_PROPERTY + "=1");
         out.addAll(argv.subList(1, argv.size()));
         return out;
