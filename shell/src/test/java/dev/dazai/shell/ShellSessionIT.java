@@ -98,9 +98,14 @@ class ShellSessionIT {
         shell.assumeInstalled();
         env.put("DAZAI_JAR", jar().toString());
         String line = "eval \"$(" + javaJar() + " shell-init " + shell.binary + ")\"";
-        try (Daemon daemon = startDaemon(); PtyShell pty = startShell(shell, rc(shell, "", line))) {
+        // Under nounset: all that shell-init prints must be as safe as the file it bundles.
+        try (Daemon daemon = startDaemon(); PtyShell pty = startShell(shell, rc(shell, shell.nounset, line))) {
             long heartbeat = daemon.awaitAttached(STEP);
             assertEquals(Optional.of(shellPid()), ProcessHandle.of(heartbeat).flatMap(ProcessHandle::parent).map(ProcessHandle::pid));
+            pty.sync(STEP);
+            String screen = PtyShell.readable(pty.screen());
+            assertFalse(screen.contains("dazai:") || screen.contains("unbound variable") || screen.contains("parameter not set"),
+                    "the eval'd snippet prints nothing:\n" + screen);
             pty.type("exit");
             assertEquals(0, pty.awaitExit(STEP));
             assertRehearsed(daemon);
