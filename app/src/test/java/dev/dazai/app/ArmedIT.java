@@ -134,4 +134,20 @@ class ArmedIT {
         assertEquals(Long.toString(cancel.pid()), d.statusField("heartbeat_pid"));
         assertTrue(cancel.isAlive(), "cancel stays in the foreground as the new heartbeat");
     }
+
+    @Test
+    void quitOnTheHeartbeatsStdinStandsDownCleanly() throws Exception {
+        Process holder = dazai.holder();
+        Dazai.Daemon d = dazai.start("--arm", "--register", Long.toString(holder.pid()));
+        Process hb = dazai.heartbeat(d);
+
+        hb.getOutputStream().write("quit\n".getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+        hb.getOutputStream().flush();
+
+        assertTrue(hb.waitFor(Dazai.LIVENESS.toSeconds(), java.util.concurrent.TimeUnit.SECONDS));
+        assertEquals(0, hb.exitValue(), "the heartbeat exits 0 after BYE");
+        assertEquals(0, d.awaitExit(), d.log());
+        Dazai.assertInOrder(d.log(), "TRIGGER Shutdown QUIT from heartbeat pid " + hb.pid(), "WIPED", "EXIT 0 stopped");
+        assertTrue(Dazai.alive(holder.pid()), "a stand-down kills nobody");
+    }
 }
