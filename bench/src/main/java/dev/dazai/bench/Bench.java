@@ -86,6 +86,11 @@ public final class Bench {
         String loadBefore = Machine.loadavg();
         Path java = Path.of(System.getProperty("java.home"), "bin", "java");
         Path work = Files.createTempDirectory("dazai-bench-");
+        // A private copy: a rebuild of app.jar during the run (another build on the machine) must not
+        // change the daemon under test halfway, nor invalidate the AppCDS archives made from it.
+        Path builtJar = appJar;
+        appJar = work.resolve("app.jar");
+        Files.copy(builtJar, appJar);
         Signals signals = new Signals();
         List<String> notes = new ArrayList<>();
 
