@@ -28,6 +28,10 @@ import org.openjdk.jcstress.infra.results.L_Result;
  * only after; the reaper reads the mark only once the child is dead. A death by our signal comes
  * after our mark, so the reaper always sees it.
  *
+ * <p>The naive killer yields between the kill and the flag, standing in for the work such code
+ * does there (logging the kill, returning from the system call); without it the window is a few
+ * nanoseconds wide and the bounded run sees the race only a few hundred times in millions.
+ *
  * <p>The reaper here does not block (jcstress actors must not wait on each other): it looks once,
  * and if the child is still running it reports {@code STILL_RUNNING}, the case where the real reaper
  * would wait and classify later — outside this race.
@@ -59,6 +63,9 @@ public class StopReason_01_MarkBeforeKill {
         @Actor
         public void daemonKillsChild() {
             child.sigkill();
+            // Stands in for what such code does between the two (log the kill, return from kill(2)):
+            // without it the gap is a few nanoseconds and the bounded run sees the race too rarely.
+            Thread.yield();
             forceKilled = true;
         }
 

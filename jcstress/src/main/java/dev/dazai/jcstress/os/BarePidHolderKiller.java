@@ -13,7 +13,8 @@ import java.util.concurrent.CopyOnWriteArrayList;
  * The way such code is usually written: remember the PID (and its start time), and when the time
  * comes, send SIGKILL to that number. With {@code recheck} it first re-reads the start time and
  * kills only if it still matches — the weaker fallback DESIGN.md allows where there is no pidfd —
- * which narrows the window to the gap between the check and the kill, but cannot close it.
+ * which narrows the window to the gap between the check and the kill, but cannot close it. That
+ * gap is widened to a {@code Thread.yield()}, the order of a /proc read.
  */
 public final class BarePidHolderKiller implements HolderKiller {
 
@@ -51,9 +52,14 @@ public final class BarePidHolderKiller implements HolderKiller {
     public List<KillOutcome> killAll() {
         List<KillOutcome> outcomes = new ArrayList<>();
         for (Holder h : registered) {
-            if (recheck && !sameStartTime(h)) {
-                outcomes.add(new KillOutcome(h.pid(), KillOutcome.Kind.GONE));
-                continue;
+            if (recheck) {
+                if (!sameStartTime(h)) {
+                    outcomes.add(new KillOutcome(h.pid(), KillOutcome.Kind.GONE));
+                    continue;
+                }
+                // Stands in for reading and parsing /proc/PID/stat, microseconds in the real thing:
+                // without it the gap is a few nanoseconds and the bounded run sees the race too rarely.
+                Thread.yield();
             }
             boolean killed = table.killPid(h.pid());
             outcomes.add(new KillOutcome(h.pid(), killed ? KillOutcome.Kind.KILLED : KillOutcome.Kind.GONE));
