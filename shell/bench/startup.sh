@@ -11,6 +11,7 @@
 #   source     + `source shell/dazai.SHELL`, daemon up (another heartbeat holds the slot, so the
 #              shell's own client is the common "second terminal" case and sees BUSY)
 #   unguarded  + `source shell/dazai.SHELL`, no daemon: prints the UNGUARDED line
+#   cached     + `source ~/.dazai.SHELL`, written once by `java -jar app.jar shell-init SHELL`
 #   eval       + `eval "$(java -jar app.jar shell-init SHELL)"`: one JVM start in the foreground
 # Prints the median and the ratio to `bare` for each. Then the heartbeat client itself: start to
 # its BUSY answer (a whole JVM start, connect and reply), with the JVM flags the snippet uses and
@@ -61,6 +62,7 @@ rc() {
   case $variant in
     bare) ;;
     source|unguarded) line="source '$here/dazai.$shell'" ;;
+    cached) line="source '$work/init.$shell'" ;;
     eval) line="eval \"\$('$java' -jar '$jar' shell-init $shell)\"" ;;
   esac
   if [ "$shell" = zsh ]; then
@@ -94,10 +96,11 @@ one() {
 
 median() { sort -n | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : int((v[NR / 2] + v[NR / 2 + 1]) / 2) }'; }
 
-variants=(bare source unguarded eval)
+variants=(bare source unguarded cached eval)
 echo "dazai shell start-up: $runs runs per variant, median time to the first prompt ($(nproc) cores, load $(cut -d' ' -f1 /proc/loadavg))"
 for shell in "${shells[@]}"; do
   command -v "$shell" >/dev/null || { echo "$shell: not installed, skipped"; continue; }
+  "$java" -jar "$jar" shell-init "$shell" >"$work/init.$shell"
   for v in "${variants[@]}"; do
     mkdir -p "$work/home-$shell-$v"
     rc "$shell" "$v" >"$work/home-$shell-$v/.${shell}rc"
