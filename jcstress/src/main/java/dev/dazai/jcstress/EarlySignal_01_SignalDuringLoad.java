@@ -41,8 +41,18 @@ import org.openjdk.jcstress.infra.results.ZZ_Result;
  *   java -jar jcstress/target/jcstress.jar -t EarlySignal_01 -m quick
  * </pre>
  *
- * <p>Outcomes seen in the bounded run (jcstress/README.md has the counts): Naive lost the signal;
- * Kernel never did.
+ * <p>Outcomes seen in the bounded run (2 cores, JDK 17, {@code -m quick}; jcstress/RESULTS.md):
+ * <pre>
+ *   variant RESULT          SAMPLES  EXPECT
+ *   Naive   false, false          0  Acceptable
+ *   Naive   false, true           0  Forbidden
+ *   Naive   true, false   1,908,044  Acceptable
+ *   Naive   true, true    1,104,134  Interesting
+ *   Kernel  false, false    560,904  Acceptable
+ *   Kernel  false, true           0  Forbidden
+ *   Kernel  true, false   1,522,426  Acceptable
+ *   Kernel  true, true            0  Forbidden
+ * </pre>
  */
 public class EarlySignal_01_SignalDuringLoad {
 

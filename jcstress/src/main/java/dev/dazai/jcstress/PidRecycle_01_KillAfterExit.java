@@ -33,8 +33,18 @@ import org.openjdk.jcstress.infra.results.ZZ_Result;
  *   java -jar jcstress/target/jcstress.jar -t PidRecycle_01 -m quick
  * </pre>
  *
- * <p>Outcomes seen in the bounded run (jcstress/README.md has the counts): Naive killed the
- * innocent; Kernel never did.
+ * <p>Outcomes seen in the bounded run (2 cores, JDK 17, {@code -m quick}; jcstress/RESULTS.md):
+ * <pre>
+ *   variant RESULT          SAMPLES  EXPECT
+ *   Naive   false, false      2,974  Acceptable
+ *   Naive   false, true     528,636  Interesting
+ *   Naive   true, false   1,611,650  Acceptable
+ *   Naive   true, true            0  Forbidden
+ *   Kernel  false, false    667,304  Acceptable
+ *   Kernel  false, true           0  Forbidden
+ *   Kernel  true, false   1,572,836  Acceptable
+ *   Kernel  true, true            0  Forbidden
+ * </pre>
  */
 public class PidRecycle_01_KillAfterExit {
 

@@ -33,8 +33,18 @@ import org.openjdk.jcstress.infra.results.ZZ_Result;
  *   java -jar jcstress/target/jcstress.jar -t PidRecycle_02 -m quick
  * </pre>
  *
- * <p>Outcomes seen in the bounded run (jcstress/README.md has the counts): Naive killed the
- * innocent, far less often than PidRecycle_01's naive killer; Kernel never did.
+ * <p>Outcomes seen in the bounded run (2 cores, JDK 17, {@code -m quick}; jcstress/RESULTS.md):
+ * <pre>
+ *   variant RESULT          SAMPLES  EXPECT
+ *   Naive   false, false  1,973,667  Acceptable
+ *   Naive   false, true       6,261  Interesting
+ *   Naive   true, false     120,824  Acceptable
+ *   Naive   true, true            0  Forbidden
+ *   Kernel  false, false    483,899  Acceptable
+ *   Kernel  false, true           0  Forbidden
+ *   Kernel  true, false   1,627,945  Acceptable
+ *   Kernel  true, true            0  Forbidden
+ * </pre>
  */
 public class PidRecycle_02_RecheckThenKill {
 

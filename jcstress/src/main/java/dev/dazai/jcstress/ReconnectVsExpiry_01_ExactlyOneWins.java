@@ -31,8 +31,18 @@ import org.openjdk.jcstress.infra.results.ZZ_Result;
  *   java -jar jcstress/target/jcstress.jar -t ReconnectVsExpiry_01 -m quick
  * </pre>
  *
- * <p>Outcomes seen in the bounded run (jcstress/README.md has the counts): Naive saw both win;
- * Kernel saw exactly one winner in every sample.
+ * <p>Outcomes seen in the bounded run (2 cores, JDK 17, {@code -m quick}; jcstress/RESULTS.md):
+ * <pre>
+ *   variant RESULT          SAMPLES  EXPECT
+ *   Naive   false, false          0  Forbidden
+ *   Naive   false, true   1,108,679  Acceptable
+ *   Naive   true, false   2,079,254  Acceptable
+ *   Naive   true, true      202,896  Interesting
+ *   Kernel  false, false          0  Forbidden
+ *   Kernel  false, true   1,117,217  Acceptable
+ *   Kernel  true, false   1,772,347  Acceptable
+ *   Kernel  true, true            0  Forbidden
+ * </pre>
  */
 public class ReconnectVsExpiry_01_ExactlyOneWins {
 

@@ -30,8 +30,18 @@ import org.openjdk.jcstress.infra.results.ZZ_Result;
  *   java -jar jcstress/target/jcstress.jar -t ReconnectVsExpiry_02 -m quick
  * </pre>
  *
- * <p>Outcomes seen in the bounded run (jcstress/README.md has the counts): Naive saw the stale
- * timer fire after the cancel; Kernel never did.
+ * <p>Outcomes seen in the bounded run (2 cores, JDK 17, {@code -m quick}; jcstress/RESULTS.md):
+ * <pre>
+ *   variant RESULT          SAMPLES  EXPECT
+ *   Naive   false, false          0  Forbidden
+ *   Naive   false, true     709,167  Acceptable
+ *   Naive   true, false       8,764  Acceptable
+ *   Naive   true, true    2,251,973  Interesting
+ *   Kernel  false, false          0  Forbidden
+ *   Kernel  false, true     838,070  Acceptable
+ *   Kernel  true, false   1,430,903  Acceptable
+ *   Kernel  true, true            0  Forbidden
+ * </pre>
  */
 public class ReconnectVsExpiry_02_StaleTimer {
 

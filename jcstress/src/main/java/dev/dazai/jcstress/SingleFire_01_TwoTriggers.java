@@ -29,15 +29,17 @@ import org.openjdk.jcstress.infra.results.ZZ_Result;
  *   java -jar jcstress/target/jcstress.jar -t SingleFire_01 -m quick
  * </pre>
  *
- * <p>Outcomes seen in the bounded run of 2025-11-23 (2 cores; jcstress/README.md has them all):
+ * <p>Outcomes seen in the bounded run (2 cores, JDK 17, {@code -m quick}; jcstress/RESULTS.md):
  * <pre>
- *   variant  RESULT        SAMPLES      EXPECT
- *   Naive    true, false   @N1@   Acceptable
- *   Naive    false, true   @N2@   Acceptable
- *   Naive    true, true    @N3@   Interesting: both triggers started the sequence
- *   Kernel   true, false   @K1@   Acceptable
- *   Kernel   false, true   @K2@   Acceptable
- *   Kernel   true, true    0            Forbidden
+ *   variant RESULT          SAMPLES  EXPECT
+ *   Naive   false, false          0  Forbidden
+ *   Naive   false, true   1,108,549  Acceptable
+ *   Naive   true, false   2,358,881  Acceptable
+ *   Naive   true, true      257,997  Interesting
+ *   Kernel  false, false          0  Forbidden
+ *   Kernel  false, true   1,217,806  Acceptable
+ *   Kernel  true, false   2,451,303  Acceptable
+ *   Kernel  true, true            0  Forbidden
  * </pre>
  */
 public class SingleFire_01_TwoTriggers {

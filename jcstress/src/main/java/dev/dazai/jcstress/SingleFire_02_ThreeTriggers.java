@@ -28,8 +28,22 @@ import org.openjdk.jcstress.infra.results.ZZZ_Result;
  *   java -jar jcstress/target/jcstress.jar -t SingleFire_02 -m quick
  * </pre>
  *
- * <p>Outcomes seen in the bounded run (jcstress/README.md has the counts): Naive saw two or more
- * triggers start the sequence; Kernel saw exactly one winner in every sample.
+ * <p>Outcomes seen in the bounded run (2 cores, JDK 17, {@code -m quick}; jcstress/RESULTS.md):
+ * <pre>
+ *   variant RESULT                 SAMPLES  EXPECT
+ *   Naive   false, false, false          0  Forbidden
+ *   Naive   false, false, true     138,617  Acceptable
+ *   Naive   false, true, false     464,714  Acceptable
+ *   Naive   false, true, true        4,846  Interesting
+ *   Naive   true, false, false   2,276,750  Acceptable
+ *   Naive   true, false, true       13,398  Interesting
+ *   Naive   true, true, false      116,483  Interesting
+ *   Kernel  .*true.*true.*               0  Forbidden
+ *   Kernel  false, false, false          0  Forbidden
+ *   Kernel  false, false, true     131,982  Acceptable
+ *   Kernel  false, true, false     542,040  Acceptable
+ *   Kernel  true, false, false   2,068,761  Acceptable
+ * </pre>
  */
 public class SingleFire_02_ThreeTriggers {
 

@@ -28,8 +28,27 @@ import org.openjdk.jcstress.infra.results.ZZZZ_Result;
  *   java -jar jcstress/target/jcstress.jar -t SingleFire_03 -m quick
  * </pre>
  *
- * <p>Outcomes seen in the bounded run (jcstress/README.md has the counts): Naive saw two or more
- * triggers start the sequence; Kernel saw exactly one winner in every sample.
+ * <p>Outcomes seen in the bounded run (2 cores, JDK 17, {@code -m quick}; jcstress/RESULTS.md):
+ * <pre>
+ *   variant RESULT                        SAMPLES  EXPECT
+ *   Naive   false, false, false, false          0  Forbidden
+ *   Naive   false, false, false, true      30,211  Acceptable
+ *   Naive   false, false, true, false      69,076  Acceptable
+ *   Naive   false, false, true, true        2,143  Interesting
+ *   Naive   false, true, false, false     441,212  Acceptable
+ *   Naive   false, true, false, true          121  Interesting
+ *   Naive   false, true, true, false        6,700  Interesting
+ *   Naive   true, false, false, false   1,649,222  Acceptable
+ *   Naive   true, false, false, true        2,449  Interesting
+ *   Naive   true, false, true, false        7,891  Interesting
+ *   Naive   true, true, false, false      110,373  Interesting
+ *   Kernel  .*true.*true.*                      0  Forbidden
+ *   Kernel  false, false, false, false          0  Forbidden
+ *   Kernel  false, false, false, true      71,272  Acceptable
+ *   Kernel  false, false, true, false     140,065  Acceptable
+ *   Kernel  false, true, false, false     602,272  Acceptable
+ *   Kernel  true, false, false, false   1,831,972  Acceptable
+ * </pre>
  */
 public class SingleFire_03_FourTriggers {
 

@@ -36,8 +36,22 @@ import org.openjdk.jcstress.infra.results.ZZZ_Result;
  *   java -jar jcstress/target/jcstress.jar -t SingleFire_04 -m quick
  * </pre>
  *
- * <p>Outcomes seen in the bounded run (jcstress/README.md has the counts): Naive saw two doors
- * start the sequence; Kernel saw exactly one in every sample.
+ * <p>Outcomes seen in the bounded run (2 cores, JDK 17, {@code -m quick}; jcstress/RESULTS.md):
+ * <pre>
+ *   variant RESULT                 SAMPLES  EXPECT
+ *   Naive   false, false, false          0  Forbidden
+ *   Naive   false, false, true      86,770  Acceptable
+ *   Naive   false, true, false     471,324  Acceptable
+ *   Naive   false, true, true       12,004  Interesting
+ *   Naive   true, false, false   1,859,110  Acceptable
+ *   Naive   true, false, true       16,506  Interesting
+ *   Naive   true, true, false      192,272  Interesting
+ *   Kernel  .*true.*true.*               0  Forbidden
+ *   Kernel  false, false, false          0  Forbidden
+ *   Kernel  false, false, true      92,641  Acceptable
+ *   Kernel  false, true, false     551,433  Acceptable
+ *   Kernel  true, false, false   1,666,108  Acceptable
+ * </pre>
  */
 public class SingleFire_04_MixedTriggers {
 

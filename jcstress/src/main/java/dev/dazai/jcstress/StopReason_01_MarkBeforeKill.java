@@ -41,8 +41,18 @@ import org.openjdk.jcstress.infra.results.L_Result;
  *   java -jar jcstress/target/jcstress.jar -t StopReason_01 -m quick
  * </pre>
  *
- * <p>Outcomes seen in the bounded run (jcstress/README.md has the counts): Naive blamed another
- * signal for its own kill; Kernel never did.
+ * <p>Outcomes seen in the bounded run (2 cores, JDK 17, {@code -m quick}; jcstress/RESULTS.md):
+ * <pre>
+ *   variant RESULT              SAMPLES  EXPECT
+ *   Naive   EXITED                    0  Forbidden
+ *   Naive   KILLED_BY_OTHER       1,751  Interesting
+ *   Naive   KILLED_BY_SWITCH     62,499  Acceptable
+ *   Naive   STILL_RUNNING       930,680  Acceptable
+ *   Kernel  EXITED                    0  Forbidden
+ *   Kernel  KILLED_BY_OTHER           0  Forbidden
+ *   Kernel  KILLED_BY_SWITCH  1,843,129  Acceptable
+ *   Kernel  STILL_RUNNING     1,266,803  Acceptable
+ * </pre>
  */
 public class StopReason_01_MarkBeforeKill {
 
