@@ -31,6 +31,7 @@ public final class StatusCommand implements Callable<Integer> {
             out.println(line);
         } else {
             out.print(human(control.status()));
+            out.print(signals(SignalCommand.table(ControlClient.okOrRefuse("SIGNALS", control.ask("SIGNALS")))));
         }
         out.flush();
         return ExitCodes.OK;
@@ -82,6 +83,16 @@ public final class StatusCommand implements Callable<Integer> {
             }
         }
         sb.append('\n');
+        return sb.toString();
+    }
+
+    /** The daemon's own signal table, one line per action, as SIGNALS reports it. */
+    static String signals(Map<String, String> table) {
+        Map<String, List<String>> byAction = new java.util.LinkedHashMap<>();
+        table.forEach((name, action) -> byAction.computeIfAbsent(action, a -> new ArrayList<>()).add(name));
+        StringBuilder sb = new StringBuilder("  signals:\n");
+        byAction.forEach((action, names) ->
+                sb.append("    ").append(String.format("%-28s", action)).append(String.join(" ", names)).append('\n'));
         return sb.toString();
     }
 

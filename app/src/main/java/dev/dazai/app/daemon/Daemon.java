@@ -117,7 +117,7 @@ public final class Daemon {
         DeadManSwitch kernel = new DeadManSwitch(
                 new SwitchConfig(options.mode(), options.graceMillis(), options.pingTimeoutMillis()),
                 new Ports(memory, holders, unlinker, terminator, new BootClock(journal), journal));
-        Startup startup = new Startup(memory, unlinker, terminator);
+        Startup startup = new Startup(memory, unlinker, terminator, journal);
         try {
             kernel.start();
             SignalSource signals = new SignalSource();
@@ -177,12 +177,14 @@ public final class Daemon {
         private final LockedSecretMemory memory;
         private final FileUnlinker unlinker;
         private final ProcessTerminator terminator;
+        private final StreamJournal journal;
         private ExecLauncher.Child child;
 
-        Startup(LockedSecretMemory memory, FileUnlinker unlinker, ProcessTerminator terminator) {
+        Startup(LockedSecretMemory memory, FileUnlinker unlinker, ProcessTerminator terminator, StreamJournal journal) {
             this.memory = memory;
             this.unlinker = unlinker;
             this.terminator = terminator;
+            this.journal = journal;
         }
 
         /** The child never got the secret (it is sent after ready), so closing its pipe is enough. */
@@ -191,10 +193,14 @@ public final class Daemon {
                 child.closeSecretPipe();
             }
             try {
+                long bytes = memory.size();
                 memory.wipe();
+                // The same line the kernel writes, so an aborted start shows its wipe like any other.
+                journal.record(JournalEntry.of(Kind.WIPED, bytes + " bytes (start-up aborted)"));
             } finally {
                 try {
                     unlinker.unlink();
+                    journal.record(JournalEntry.of(Kind.UNLINKED, "start-up aborted"));
                 } catch (RuntimeException ignored) {
                     // Reporting why start-up failed matters more than a leftover file.
                 }
