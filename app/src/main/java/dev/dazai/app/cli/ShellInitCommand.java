@@ -30,6 +30,7 @@ public final class ShellInitCommand implements Callable<Integer> {
     @Override
     public Integer call() throws IOException {
         PrintStream out = System.out;
+        out.print(locations(jarPath(), javaPath()));
         out.print(snippet(shell));
         out.print(completion(shell, jarPath()));
         out.flush();
@@ -62,6 +63,30 @@ public final class ShellInitCommand implements Callable<Integer> {
                     .append("  alias compopt=complete\n");
         }
         return out.append(functions).append("\nfi\n").toString();
+    }
+
+    /**
+     * Tells the snippet which jar and which java printed it, so that {@code eval "$(… shell-init …)"}
+     * needs no DAZAI_JAR; the snippet still prefers DAZAI_JAR and DAZAI_JAVA when they are set.
+     */
+    static String locations(String jar, String java) {
+        StringBuilder sb = new StringBuilder();
+        if (!jar.equals("app.jar")) {
+            sb.append("__dazai_shell_init_jar=").append(quote(jar)).append('\n');
+        }
+        if (java != null) {
+            sb.append("__dazai_shell_init_java=").append(quote(java)).append('\n');
+        }
+        return sb.toString();
+    }
+
+    private static String quote(String s) {
+        return "'" + s.replace("'", "'\\''") + "'";
+    }
+
+    /** The java binary running this command, if the OS says. */
+    static String javaPath() {
+        return ProcessHandle.current().info().command().orElse(null);
     }
 
     /** Where this jar is, for the {@code dazai} function; "app.jar" when run from classes. */
