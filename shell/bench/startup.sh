@@ -88,7 +88,7 @@ one() {
   rm -f "$home/stamp"
   local start
   start=$(micros "$EPOCHREALTIME")
-  env -i PATH="$PATH" HOME="$home" TERM=xterm LANG=C.UTF-8 DAZAI_SOCKET_DIR="$dir" DAZAI_JAR="$jar" \
+  env -i PATH="$PATH" HOME="$home" TERM=xterm LANG=C.UTF-8 DAZAI_SOCKET_DIR="$dir" \
       BENCH_STAMP="$home/stamp" script -qec "$shell -i" /dev/null </dev/null >/dev/null 2>&1 || true
   [ -s "$home/stamp" ] || { echo "startup.sh: $shell/$variant never reached a prompt" >&2; exit 4; }
   echo $(( $(micros "$(cat "$home/stamp")") - start ))

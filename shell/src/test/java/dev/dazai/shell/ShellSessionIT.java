@@ -96,7 +96,7 @@ class ShellSessionIT {
     @EnumSource(Shell.class)
     void evalOfShellInitGuardsTheSession(Shell shell) throws Exception {
         shell.assumeInstalled();
-        env.put("DAZAI_JAR", jar().toString());
+        // No DAZAI_JAR: shell-init names the jar and the java that printed it.
         String line = "eval \"$(" + javaJar() + " shell-init " + shell.binary + ")\"";
         // Under nounset: all that shell-init prints must be as safe as the file it bundles.
         try (Daemon daemon = startDaemon(); PtyShell pty = startShell(shell, rc(shell, shell.nounset, line))) {
