@@ -51,6 +51,8 @@ class PidRecyclingIT {
             "done",
             "echo \"INNOCENT $I\"",
             "[ \"$I\" = \"$H\" ] || { echo NOT_RECYCLED; exit 3; }",
+            "# The forked shell may not have exec'd sleep yet: wait until the PID really runs it.",
+            "for i in $(seq 100); do grep -q '^sleep' /proc/$I/cmdline 2>/dev/null && break; sleep 0.05; done",
             "echo \"CMDLINE $(tr '\\0' ' ' < /proc/$I/cmdline)\"",
             "kill -USR2 $D",
             "wait $D; echo \"DAEMON_EXIT $?\"",
