@@ -96,6 +96,21 @@ public final class DeadManSwitch implements Boot, Triggers, Liveness, Registry, 
         return sequences.get();
     }
 
+    /**
+     * Warms the fire path on the kernel thread, off the live machine (see {@link SwitchMachine#warmUp}).
+     * The daemon calls it once it is ready. One task per path, so a HELLO or trigger that comes
+     * meanwhile waits behind one path (milliseconds), never the whole warm-up; a hard panic not at all.
+     */
+    public void warmUp() {
+        for (int i = 0; i < machine.warmUpCalls(); i++) {
+            loop.post(() -> {
+                if (!gate.isTerminal()) {
+                    machine.warmUp();
+                }
+            });
+        }
+    }
+
     /** Waits until everything posted to the kernel thread so far has run (tests, shutdown). */
     public void settle() {
         loop.awaitIdle(SETTLE_MILLIS * 4);
@@ -112,7 +127,7 @@ public final class DeadManSwitch implements Boot, Triggers, Liveness, Registry, 
     @Override
     public void handlersLive() {
         if (bootStage.compareAndSet(0, 1)) {
-            loop.post(() -> step(Event.HandlersLive, true));
+            loop.post(new Step(Event.HandlersLive, true));
         }
     }
 
@@ -393,21 +408,21 @@ public final class DeadManSwitch implements Boot, Triggers, Liveness, Registry, 
         journal(Kind.FIRE, cause + " " + source);
         cancelGraceTimer();
         pingEpoch.incrementAndGet();
-        loop.post(() -> step(cause, false));
+        loop.post(new Step(cause, false));
         try {
             killHolders();
         } catch (RuntimeException e) {
             journal(Kind.ERROR, "killing holders: " + e.getMessage());
         } finally {
-            loop.post(() -> step(Event.HoldersKilled, false));
+            loop.post(new Step(Event.HoldersKilled, false));
             try {
                 wipe();
             } finally {
-                loop.post(() -> step(Event.SecretWiped, false));
+                loop.post(new Step(Event.SecretWiped, false));
                 try {
                     unlink();
                 } finally {
-                    loop.post(() -> step(Event.FilesUnlinked, false));
+                    loop.post(new Step(Event.FilesUnlinked, false));
                     loop.awaitIdle(SETTLE_MILLIS);
                     if (config.mode() == Mode.Armed) {
                         journal(Kind.DIE, "SIGKILL self");
@@ -461,7 +476,7 @@ public final class DeadManSwitch implements Boot, Triggers, Liveness, Registry, 
     private void runStop(String source) {
         cancelGraceTimer();
         pingEpoch.incrementAndGet();
-        loop.post(() -> step(Event.Shutdown, false));
+        loop.post(new Step(Event.Shutdown, false));
         try {
             wipe();
         } finally {
@@ -472,6 +487,25 @@ public final class DeadManSwitch implements Boot, Triggers, Liveness, Registry, 
                 journal(Kind.EXIT, "0 stopped by " + source);
                 ports.terminator().exit(0);
             }
+        }
+    }
+
+    /**
+     * A machine step posted to the kernel thread. A class rather than a lambda at each call site:
+     * a lambda links on its first run, and the sequence's first run is the fire itself.
+     */
+    private final class Step implements Runnable {
+        private final Event event;
+        private final boolean lifecycle;
+
+        Step(Event event, boolean lifecycle) {
+            this.event = event;
+            this.lifecycle = lifecycle;
+        }
+
+        @Override
+        public void run() {
+            step(event, lifecycle);
         }
     }
 

@@ -50,6 +50,21 @@ class PolicyTest {
     }
 
     @Test
+    void warmUpChangesNothingAHeartbeatOrAFireCanSee() {
+        rig = Rig.waiting(Mode.Armed, 0);
+        rig.dms.register(101, OptionalLong.empty());
+        rig.dms.warmUp();
+        Heartbeat hb = attach(7);
+        rig.settle();
+        assertEquals(State.Attached, rig.dms.status().state());
+        assertEquals(List.of("load"), rig.calls, "warming acted on a port");
+        hb.lost();
+        rig.settle();
+        assertEquals(List.of("load", "kill 101", "wipe", "unlink", "die"), rig.calls);
+        assertEquals(State.Dying, rig.dms.status().state());
+    }
+
+    @Test
     void armedGraceKillsOnlyAfterTheDeadline() {
         rig = Rig.waiting(Mode.Armed, 1_000);
         rig.dms.register(101, OptionalLong.empty());

@@ -160,6 +160,8 @@ public final class Daemon {
             superviseUnderSystemd(kernel, self, journal);
             out.print(Banner.text(self, options, memory.protections(), kernel.status().secretBytes()));
             out.flush();
+            // After ready, so start-up does not wait for it; the first fire then runs warm.
+            kernel.warmUp();
         } catch (UserError e) {
             startup.abort(e.exitCode(), e.line());
         } catch (SocketSetupException e) {

@@ -13,4 +13,17 @@ public interface SwitchMachine {
     boolean apply(Event event);
 
     State state();
+
+    /**
+     * Takes a scratch machine of the same table through one path to the kill sequence and drops
+     * it, so the live machine's first fire does not pay for the library's first use (class
+     * linking, lambdas, reactive plumbing). Never touches the live machine; safe to skip.
+     */
+    default void warmUp() {
+    }
+
+    /** How many {@link #warmUp} calls make the fire path warm (0: nothing to warm). */
+    default int warmUpCalls() {
+        return 0;
+    }
 }

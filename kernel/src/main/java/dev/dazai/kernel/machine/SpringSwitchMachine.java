@@ -17,8 +17,19 @@ import reactor.core.publisher.Mono;
  */
 public final class SpringSwitchMachine implements SwitchMachine {
 
+    /** Paths to the kill sequence for {@link #warmUp}: a window and its expiry, a cancel then a hard panic, a stop. */
+    private static final List<List<Event>> WARM_PATHS = List.of(
+            List.of(Event.HandlersLive, Event.SecretLoaded, Event.Attach, Event.HeartbeatLost, Event.GraceExpired,
+                    Event.HoldersKilled, Event.SecretWiped, Event.FilesUnlinked),
+            List.of(Event.HandlersLive, Event.SecretLoaded, Event.Attach, Event.GracefulSignal, Event.Cancel,
+                    Event.HardPanic, Event.HoldersKilled, Event.SecretWiped, Event.FilesUnlinked),
+            List.of(Event.HandlersLive, Event.SecretLoaded, Event.Shutdown));
+
+    private static final int WARM_ROUNDS = 3;
+
     private final SwitchConfig config;
     private StateMachine<State, Event> machine;
+    private int warmed;
 
     public SpringSwitchMachine(SwitchConfig config) {
         this.config = config;
@@ -36,8 +47,39 @@ public final class SpringSwitchMachine implements SwitchMachine {
 
     @Override
     public boolean apply(Event event) {
+        return send(machine, event);
+    }
+
+    /**
+     * Measured on a cold daemon: the first fire spent ~10 ms inside Spring and Reactor (guards,
+     * transition lambdas, subscribers, all interpreted) before the wipe; after three rounds of the
+     * paths, about half a millisecond per step. Each call runs one path, so the caller can
+     * interleave real work between calls.
+     */
+    @Override
+    public void warmUp() {
+        List<Event> path = WARM_PATHS.get(warmed++ % WARM_PATHS.size());
+        StateMachine<State, Event> scratch;
+        try {
+            scratch = TransitionTable.build(config);
+        } catch (Exception e) {
+            return; // start() built the same table, so this does not happen; warming is optional
+        }
+        scratch.startReactively().block();
+        for (Event e : path) {
+            send(scratch, e);
+        }
+        scratch.stopReactively().block();
+    }
+
+    @Override
+    public int warmUpCalls() {
+        return WARM_ROUNDS * WARM_PATHS.size();
+    }
+
+    private static boolean send(StateMachine<State, Event> m, Event event) {
         List<StateMachineEventResult<State, Event>> results =
-                machine.sendEvent(Mono.just(MessageBuilder.withPayload(event).build())).collectList().block();
+                m.sendEvent(Mono.just(MessageBuilder.withPayload(event).build())).collectList().block();
         return results != null && results.stream().anyMatch(r -> r.getResultType() == ResultType.ACCEPTED);
     }
 

@@ -105,6 +105,22 @@ class TransitionTableTest {
         assertEquals(before, m.state());
     }
 
+    @ParameterizedTest(name = "warmUp leaves the live machine alone, grace {0}")
+    @MethodSource("graces")
+    void warmUpLeavesTheLiveMachineAlone(long grace) {
+        SpringSwitchMachine m = started(Mode.Armed, grace, TO_ATTACHED);
+        for (int i = 0; i < m.warmUpCalls(); i++) {
+            m.warmUp();
+        }
+        assertEquals(Attached, m.state(), "warmUp moved the live machine");
+        assertTrue(m.apply(HeartbeatLost));
+        assertEquals(grace == 0 ? Killing : Grace, m.state());
+    }
+
+    static Stream<Long> graces() {
+        return Stream.of(0L, 5L);
+    }
+
     private static SpringSwitchMachine started(Mode mode, long grace, List<Event> path) {
         SpringSwitchMachine m = new SpringSwitchMachine(new SwitchConfig(mode, grace, 0));
         m.start();
