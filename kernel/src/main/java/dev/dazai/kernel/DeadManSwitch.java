@@ -284,13 +284,19 @@ public final class DeadManSwitch implements Boot, Triggers, Liveness, Registry, 
         @Override
         public void lost() {
             if (ended.compareAndSet(false, true)) {
-                loop.post(() -> {
-                    if (slot == this) {
-                        slot = null;
-                        journal(Kind.LOST, "heartbeat pid " + pid);
-                        gracefulPanic(Event.HeartbeatLost, "heartbeat pid " + pid + " lost");
-                    }
-                });
+                loop.post(new Loss());
+            }
+        }
+
+        /** A class, not a lambda: a lambda links on its first run, and this one's first run is the loss. */
+        private final class Loss implements Runnable {
+            @Override
+            public void run() {
+                if (slot == Session.this) {
+                    slot = null;
+                    journal(Kind.LOST, "heartbeat pid " + pid);
+                    gracefulPanic(Event.HeartbeatLost, "heartbeat pid " + pid + " lost");
+                }
             }
         }
     }
