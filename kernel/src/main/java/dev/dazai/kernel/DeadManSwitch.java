@@ -49,6 +49,12 @@ public final class DeadManSwitch implements Boot, Triggers, Liveness, Registry, 
     private final SwitchMachine machine;
     private final FireGate gate = new FireGate();
     private final KernelLoop loop;
+    /**
+     * Runs a sequence the kernel thread fired (heartbeat lost, ping deadline, with grace 0), so the
+     * kill and wipe do not wait behind that thread's machine steps; as a hard panic runs on the
+     * signal's thread and an expiry on the clock's. Idle until then: a sequence runs once.
+     */
+    private final KernelLoop sequencer;
     private final Object registryLock = new Object();
     private final AtomicInteger denied = new AtomicInteger();
     private final AtomicInteger sequences = new AtomicInteger();
@@ -73,10 +79,12 @@ public final class DeadManSwitch implements Boot, Triggers, Liveness, Registry, 
         this.ports = ports;
         this.machine = machine;
         this.loop = new KernelLoop(e -> journal(Kind.ERROR, "kernel thread: " + e));
+        this.sequencer = new KernelLoop("dazai-sequence", e -> journal(Kind.ERROR, "sequence thread: " + e));
     }
 
     /** Starts the kernel thread and the machine. Triggers that come earlier are queued, not lost. */
     public DeadManSwitch start() {
+        sequencer.start();
         loop.start();
         loop.post(machine::start);
         return this;
@@ -111,13 +119,21 @@ public final class DeadManSwitch implements Boot, Triggers, Liveness, Registry, 
         }
     }
 
-    /** Waits until everything posted to the kernel thread so far has run (tests, shutdown). */
+    /**
+     * Waits until everything posted so far has run: the kernel thread's work, a sequence it handed
+     * off, and the steps that sequence posted back (tests, shutdown).
+     */
     public void settle() {
-        loop.awaitIdle(SETTLE_MILLIS * 4);
+        settle(SETTLE_MILLIS * 4);
     }
 
-    /** As {@link #settle()}, bounded by {@code timeoutMillis}; true if the kernel thread went idle. */
+    /** As {@link #settle()}, bounded by {@code timeoutMillis} for each stage; true if all went idle. */
     public boolean settle(long timeoutMillis) {
+        return loop.awaitIdle(timeoutMillis) && sequencer.awaitIdle(timeoutMillis) && loop.awaitIdle(timeoutMillis);
+    }
+
+    /** Only the kernel thread's queue; for tests that hold a sequence stopped inside a port. */
+    boolean settleKernelThread(long timeoutMillis) {
         return loop.awaitIdle(timeoutMillis);
     }
 
@@ -351,7 +367,7 @@ public final class DeadManSwitch implements Boot, Triggers, Liveness, Registry, 
         }
         if (state == State.Starting || state == State.Loading || config.graceMillis() == 0) {
             if (gate.fire()) {
-                runSequence(cause, source);
+                handOffSequence(cause, source);
             }
             return;
         }
@@ -410,11 +426,30 @@ public final class DeadManSwitch implements Boot, Triggers, Liveness, Registry, 
      * either end, and dying with the secret wiped is the point.
      */
     private void runSequence(Event cause, String source) {
+        announce(cause, source);
+        loop.post(new Step(cause, false));
+        act();
+    }
+
+    /**
+     * The kernel thread won the gate: the machine takes the first step here and now, before any
+     * start-up step still queued behind this task, and the sequencer acts meanwhile.
+     */
+    private void handOffSequence(Event cause, String source) {
+        announce(cause, source);
+        sequencer.post(new Act());
+        step(cause, false);
+    }
+
+    private void announce(Event cause, String source) {
         sequences.incrementAndGet();
         journal(Kind.FIRE, cause + " " + source);
         cancelGraceTimer();
         pingEpoch.incrementAndGet();
-        loop.post(new Step(cause, false));
+    }
+
+    /** The sequence's actions, after the trigger's own machine step was taken or posted. */
+    private void act() {
         try {
             killHolders();
         } catch (RuntimeException e) {
@@ -498,6 +533,14 @@ public final class DeadManSwitch implements Boot, Triggers, Liveness, Registry, 
         }
     }
 
+    /** The sequence's actions, handed to the sequencer; a class, not a lambda, for the reason {@link Step} gives. */
+    private final class Act implements Runnable {
+        @Override
+        public void run() {
+            act();
+        }
+    }
+
     /**
      * A machine step posted to the kernel thread. A class rather than a lambda at each call site:
      * a lambda links on its first run, and the sequence's first run is the fire itself.
@@ -551,5 +594,6 @@ public final class DeadManSwitch implements Boot, Triggers, Liveness, Registry, 
             p.cancel();
         }
         loop.close();
+        sequencer.close();
     }
 }

@@ -21,8 +21,12 @@ final class KernelLoop implements AutoCloseable {
     private final Thread thread;
 
     KernelLoop(Consumer<Throwable> onError) {
+        this("dazai-kernel", onError);
+    }
+
+    KernelLoop(String name, Consumer<Throwable> onError) {
         this.onError = onError;
-        this.thread = new Thread(this::loop, "dazai-kernel");
+        this.thread = new Thread(this::loop, name);
         this.thread.setDaemon(true);
     }
 

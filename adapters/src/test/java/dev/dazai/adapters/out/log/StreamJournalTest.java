@@ -28,6 +28,17 @@ class StreamJournalTest {
     }
 
     @Test
+    void wallTimeKeepsThreeDigitsOfMillisAcrossSecondsAndBack() {
+        StreamJournal j = new StreamJournal(new ByteArrayOutputStream(), StreamJournal.Format.TEXT, false);
+        JournalEntry e = JournalEntry.of(Kind.FIRE, "");
+        assertEquals("2026-11-23T21:00:00.007Z +1ms FIRE", j.text(T.plusMillis(7), 1, e));
+        assertEquals("2026-11-23T21:00:00.042Z +1ms FIRE", j.text(T.plusMillis(42), 1, e));
+        assertEquals("2026-11-23T21:00:01.999Z +1ms FIRE", j.text(T.plusMillis(1999), 1, e));
+        assertEquals("2026-11-23T21:00:00.100Z +1ms FIRE", j.text(T.plusMillis(100), 1, e));
+        assertEquals("2026-11-23T20:59:59.999Z +1ms FIRE", j.text(T.minusMillis(1), 1, e));
+    }
+
+    @Test
     void underSystemdTheWallTimeIsLeftToJournald() {
         StreamJournal text = new StreamJournal(new ByteArrayOutputStream(), StreamJournal.Format.TEXT, true);
         assertEquals("+7ms DIE SIGKILL self", text.text(T, 7, JournalEntry.of(Kind.DIE, "SIGKILL self")));
