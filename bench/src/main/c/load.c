@@ -3,9 +3,12 @@
  * possible next to what is measured.
  *
  *   load holders N      forks N children that sleep in pause(); prints their PIDs one a line, then
- *                       "READY"; reaps them as they die and, when all N are gone, prints
+ *                       "READY" once every child has said (one byte on a pipe) that it is about to
+ *                       pause; reaps them as they die and, when all N are gone, prints
  *                       "REAPED <n> KILLED <k>" (k: ended by SIGKILL) and exits. The children die
  *                       with this process too (PR_SET_PDEATHSIG), so nothing outlives a failed run.
+ *                       The harness links this program statically when it can: on a VM where page
+ *                       tables are dear, a fork of a static binary costs about 2/3 of a dynamic one.
  *   load junk RATE      opens RATE connections a second, alternating between heartbeat.sock and
  *                       control.sock of the socket directory named by the last line read on stdin
  *                       (an empty line: pause). Each connection sends one of: nothing, a garbage line
@@ -33,6 +36,11 @@
 
 static int holders(long n) {
     pid_t parent = getpid();
+    int up[2];
+    if (pipe2(up, O_CLOEXEC) != 0) {
+        perror("pipe");
+        return 3;
+    }
     for (long i = 0; i < n; i++) {
         pid_t pid = fork();
         if (pid < 0) {
@@ -44,12 +52,29 @@ static int holders(long n) {
             if (getppid() != parent) {
                 _exit(0);
             }
+            close(up[0]);
+            (void) !write(up[1], "u", 1);
+            close(up[1]);
             for (;;) {
                 pause();
             }
         }
         printf("%d\n", (int) pid);
     }
+    close(up[1]);
+    /* Every child has run up to its pause(): a trial never meets a holder that has not started yet. */
+    char sink[256];
+    for (long seen = 0; seen < n;) {
+        ssize_t got = read(up[0], sink, sizeof sink);
+        if (got <= 0) {
+            if (got < 0 && errno == EINTR) {
+                continue;
+            }
+            break;
+        }
+        seen += got;
+    }
+    close(up[0]);
     printf("READY\n");
     fflush(stdout);
     long reaped = 0, killed = 0;
@@ -121,8 +146,10 @@ static int junk(long rate) {
     for (;;) {
         long long wait = next - now_ns();
         struct pollfd in = {.fd = 0, .events = POLLIN};
-        int ready = poll(&in, 1, wait > 0 ? (int) ((wait + 999999) / 1000000) : 0);
+        /* Paused (no directory): sleep until told, rather than wake up RATE times a second for nothing. */
+        int ready = poll(&in, 1, !dir[0] ? -1 : wait > 0 ? (int) ((wait + 999999) / 1000000) : 0);
         if (ready > 0) {
+            int paused = !dir[0];
             ssize_t n = read(0, buf + have, sizeof buf - 1 - have);
             if (n == 0) {
                 break;
@@ -141,6 +168,9 @@ static int junk(long rate) {
                 }
                 if (have == sizeof buf - 1) {
                     have = 0;
+                }
+                if (paused && dir[0]) {
+                    next = now_ns();
                 }
             }
             continue;

@@ -4,23 +4,40 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 
-/** The two C programs of bench/src/main/c, compiled with gcc in the same run that uses them. */
-public record NativeTools(Path floor, Path load, String gccVersion) {
+/**
+ * The C programs of bench/src/main/c, compiled with gcc in the same run that uses them. The load
+ * program (it forks the holders) is linked statically if the C library allows it: its forks are
+ * then cheaper, which matters when every trial of a scenario forks 1,000 of them.
+ */
+public record NativeTools(Path floor, Path killFloor, Path load, boolean staticLoad, String gccVersion) {
 
     public static NativeTools build(Path sources, Path out) throws IOException, InterruptedException {
         Files.createDirectories(out);
         Path floor = out.resolve("floor");
+        Path killFloor = out.resolve("killfloor");
         Path load = out.resolve("load");
-        gcc(sources.resolve("floor.c"), floor);
-        gcc(sources.resolve("load.c"), load);
-        return new NativeTools(floor, load, firstLine(List.of("gcc", "--version")));
+        gcc(sources.resolve("floor.c"), floor, false);
+        gcc(sources.resolve("killfloor.c"), killFloor, false);
+        boolean staticLoad = true;
+        try {
+            gcc(sources.resolve("load.c"), load, true);
+        } catch (IOException noStaticLibc) {
+            staticLoad = false;
+            gcc(sources.resolve("load.c"), load, false);
+        }
+        return new NativeTools(floor, killFloor, load, staticLoad, firstLine(List.of("gcc", "--version")));
     }
 
-    private static void gcc(Path source, Path binary) throws IOException, InterruptedException {
-        Process p = new ProcessBuilder("gcc", "-O2", "-Wall", "-Wextra", "-Werror", "-o", binary.toString(),
-                source.toString()).redirectErrorStream(true).start();
+    private static void gcc(Path source, Path binary, boolean linkStatic) throws IOException, InterruptedException {
+        List<String> cmd = new ArrayList<>(List.of("gcc", "-O2", "-Wall", "-Wextra", "-Werror"));
+        if (linkStatic) {
+            cmd.add("-static");
+        }
+        cmd.addAll(List.of("-o", binary.toString(), source.toString()));
+        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
         String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         if (p.waitFor() != 0) {
             throw new IOException("gcc " + source + " failed:\n" + out);

@@ -17,6 +17,7 @@ public final class Outcome {
     private final List<String> failures = new ArrayList<>();
     private final List<String> notes = new ArrayList<>();
     private long seconds;
+    private long startNanos;
 
     public Outcome(String id, String title) {
         this.id = id;
@@ -42,6 +43,15 @@ public final class Outcome {
 
     public void seconds(long s) {
         this.seconds = s;
+    }
+
+    /** Time spent starting daemons (and their holders) for this scenario, as opposed to measuring. */
+    public synchronized void addStartNanos(long ns) {
+        startNanos += ns;
+    }
+
+    public synchronized long startSeconds() {
+        return Math.round(startNanos / 1e9);
     }
 
     public String id() {
@@ -98,7 +108,7 @@ public final class Outcome {
 
     @Override
     public synchronized String toString() {
-        return String.format("%-28s n=%d p50=%.3f ms p99=%.3f ms max=%.3f ms failed=%d (%d s)", id, trials(),
-                p50Millis(), p99Millis(), maxMillis(), failures.size(), seconds);
+        return String.format("%-28s n=%d p50=%.3f ms p99=%.3f ms max=%.3f ms failed=%d (%d s, of which starting %d s)", id,
+                trials(), p50Millis(), p99Millis(), maxMillis(), failures.size(), seconds, Math.round(startNanos / 1e9));
     }
 }

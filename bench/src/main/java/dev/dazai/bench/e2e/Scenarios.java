@@ -9,11 +9,14 @@ import java.nio.channels.SocketChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
+import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
 
@@ -35,12 +38,12 @@ public final class Scenarios {
     private static final long SETTLE_MILLIS = 300;
     /** Ping timeout of the lateness scenario; the clock runs from the daemon's start, so it must outlast an attach. */
     static final long PING_TIMEOUT_MILLIS = 2_000;
-    /** Daemons serving the lateness scenario, each many trials. */
-    private static final int PING_DAEMONS = 10;
+    /** Daemons serving the lateness scenario, each many trials; enough that one is free every stagger. */
+    private static final int PING_DAEMONS = 24;
     /** The keeper pings this often, far inside the timeout. */
     private static final long KEEP_MILLIS = 250;
     /** Releases (last PINGs) in the lateness scenario are this far apart, so triggers do not overlap. */
-    private static final long PING_STAGGER_MILLIS = 150;
+    private static final long PING_STAGGER_MILLIS = 100;
     private static final int SECRET_BYTES = 4096;
 
     private final Jvm daemon;
@@ -113,9 +116,13 @@ public final class Scenarios {
                             junk.aim(null);
                             aimedNanos += System.nanoTime() - aimed;
                         }
-                        int status = a.d().awaitExit(EVENT_TIMEOUT_MILLIS);
-                        if (status != 0) {
-                            out.note("a rehearsal exited " + status + ", not 0");
+                        // The rehearsal's last line names its exit status; then Runtime.halt waits up to
+                        // 0.3 s for threads in native calls (HotSpot's VM_Exit), idle time that would be
+                        // a quarter of the run. Once the line is there, a.close() SIGKILLs and reaps it.
+                        LineLog.Stamped exit = a.d().journal().awaitKind("EXIT", from, EVENT_TIMEOUT_MILLIS);
+                        String status = JournalLine.parse(exit.text()).map(JournalLine::detail).orElse("?");
+                        if (!status.startsWith("0 ")) {
+                            out.note("a rehearsal logged EXIT " + status + ", not 0");
                         }
                     } catch (TimeoutException | IOException e) {
                         out.fail(e.getMessage());
@@ -153,7 +160,7 @@ public final class Scenarios {
         Outcome out = new Outcome("usr2-" + holders + (withJunk ? "+junk" : ""),
                 "SIGUSR2 → daemon reaped, armed, " + holders + " holders"
                         + (withJunk ? ", " + junkRate + " junk conn/s" : ""));
-        int batchSize = holders >= 1000 ? 4 : holders >= 100 ? 10 : 20;
+        int batchSize = holders >= 1000 ? 4 : 20;
         long start = System.nanoTime();
         try (Junk junk = withJunk ? Junk.start(tools, junkRate) : null) {
             long aimedNanos = 0;
@@ -280,15 +287,21 @@ public final class Scenarios {
         }
     }
 
+    /** One released daemon of the lateness scenario, waiting for its trigger. */
+    private record Released(int index, int from, long deadline) {
+    }
+
     /**
      * Dry-run, {@code --ping-timeout 2}, and an hour of grace, so that a missed deadline opens a
      * window the heartbeat then CANCELs, and one daemon serves many trials (with {@code --grace 0}
      * the same trigger runs the sequence at once, on the same kernel-thread task, as the
-     * heartbeat-loss scenario shows). A keeper PINGs every daemon of the set every 250 ms; each
-     * round stops the daemons one after another, 150 ms apart, waits for each one's trigger, CANCELs
-     * and keeps it again. Measured: lateness = the harness reading the {@code TRIGGER PingTimeout}
-     * line minus (the stamp of the last PING sent + the timeout). The daemon re-arms its timer a
-     * little after that PING arrives, so the figure is an upper bound.
+     * heartbeat-loss scenario shows). A keeper PINGs every daemon of the set every 250 ms. The
+     * trials are a pipeline: every 100 ms the next daemon in turn is released (no more PINGs); a
+     * second thread waits for each released daemon's trigger in order, CANCELs the window and hands
+     * it back to the keeper, and a daemon is released again only once the keeper has pinged it since.
+     * Measured: lateness = the harness reading the {@code TRIGGER PingTimeout} line minus (the stamp
+     * of the last PING sent + the timeout). The daemon re-arms its timer a little after that PING
+     * arrives, so the figure is an upper bound.
      */
     public Outcome pingLateness() throws Exception {
         Outcome out = new Outcome("ping-late", "ping deadline missed → PingTimeout triggered, lateness past the deadline");
@@ -296,7 +309,7 @@ public final class Scenarios {
         String timeout = Long.toString(PING_TIMEOUT_MILLIS / 1000);
         List<Attached> set = List.of();
         try (Keeper keeper = new Keeper(out)) {
-            set = fill(PING_DAEMONS, out, () -> {
+            set = fill(Math.min(PING_DAEMONS, Math.max(1, trials)), out, () -> {
                 DaemonProcess d = DaemonProcess.start(daemon, home(), List.of("--grace", "3600",
                         "--ping-timeout", timeout, "--generate", Integer.toString(SECRET_BYTES)));
                 try {
@@ -313,37 +326,81 @@ public final class Scenarios {
                 throw new IOException("no daemon for the ping scenario started");
             }
             Thread.sleep(SETTLE_MILLIS + KEEP_MILLIS);
-            while (out.trials() + out.failures().size() < trials) {
-                int n = (int) Math.min(set.size(), trials - out.trials() - out.failures().size());
-                long[] deadline = new long[n];
-                int[] from = new int[n];
-                for (int i = 0; i < n; i++) {
-                    from[i] = set.get(i).d().journal().size();
-                    deadline[i] = keeper.release(set.get(i).hb()) + PING_TIMEOUT_MILLIS * 1_000_000L;
-                    Thread.sleep(PING_STAGGER_MILLIS);
-                }
-                for (int i = 0; i < n; i++) {
-                    Attached a = set.get(i);
-                    try {
-                        LineLog.Stamped trigger = a.d().journal().await(t -> t.contains(" TRIGGER PingTimeout"),
-                                from[i], EVENT_TIMEOUT_MILLIS);
-                        long late = trigger.nanos() - deadline[i];
-                        if (late < -PING_TIMEOUT_MILLIS * 1_000_000L / 2) {
-                            throw new IOException("triggered " + (-late / 1_000_000) + " ms before its deadline: a PING lost?");
+            List<Attached> daemons = set;
+            int size = daemons.size();
+            // Per daemon: released and not yet handed back; when it was handed back; given up on.
+            boolean[] away = new boolean[size];
+            long[] keptAt = new long[size];
+            Arrays.fill(keptAt, Long.MIN_VALUE);
+            boolean[] dead = new boolean[size];
+            Object turn = new Object();
+            BlockingQueue<Released> released = new LinkedBlockingQueue<>();
+            Released end = new Released(-1, 0, 0);
+            Thread waiter = new Thread(() -> {
+                try {
+                    for (Released r = released.take(); r != end; r = released.take()) {
+                        Attached a = daemons.get(r.index());
+                        boolean lost = false;
+                        try {
+                            LineLog.Stamped trigger = a.d().journal().await(t -> t.contains(" TRIGGER PingTimeout"),
+                                    r.from(), EVENT_TIMEOUT_MILLIS);
+                            long late = trigger.nanos() - r.deadline();
+                            if (late < -PING_TIMEOUT_MILLIS * 1_000_000L / 2) {
+                                throw new IOException("triggered " + (-late / 1_000_000) + " ms before its deadline: a PING lost?");
+                            }
+                            if (late < 0) {
+                                out.note("triggered " + (-late / 1000) + " µs before the harness's deadline (ms timer granularity)");
+                            }
+                            out.record(late);
+                            int cancelFrom = a.d().journal().size();
+                            a.hb().cancel();
+                            a.d().journal().awaitKind("CANCELLED", cancelFrom, EVENT_TIMEOUT_MILLIS);
+                        } catch (TimeoutException | IOException e) {
+                            out.fail(e.getMessage());
+                            lost = !a.d().process().isAlive();
+                        } finally {
+                            long handedBack = System.nanoTime();
+                            keeper.keep(a.hb());
+                            synchronized (turn) {
+                                away[r.index()] = false;
+                                dead[r.index()] |= lost;
+                                keptAt[r.index()] = handedBack;
+                                turn.notifyAll();
+                            }
                         }
-                        if (late < 0) {
-                            out.note("triggered " + (-late / 1000) + " µs before the harness's deadline (ms timer granularity)");
-                        }
-                        out.record(late);
-                        int cancelFrom = a.d().journal().size();
-                        a.hb().cancel();
-                        a.d().journal().awaitKind("CANCELLED", cancelFrom, EVENT_TIMEOUT_MILLIS);
-                    } catch (TimeoutException | IOException e) {
-                        out.fail(e.getMessage());
-                    } finally {
-                        keeper.keep(a.hb());
                     }
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                } catch (RuntimeException e) {
+                    out.fail("the trigger waiter failed: " + e);
                 }
+            }, "bench-ping-waiter");
+            waiter.start();
+            try {
+                long next = System.nanoTime();
+                int i = -1;
+                for (int k = 0; k < trials; k++) {
+                    i = nextReady(daemons, away, keptAt, dead, turn, i);
+                    if (i < 0) {
+                        out.fail("no daemon of the ping set is left");
+                        continue;
+                    }
+                    long wait = next - System.nanoTime();
+                    if (wait > 0) {
+                        Thread.sleep(wait / 1_000_000L, (int) (wait % 1_000_000L));
+                    }
+                    Attached a = daemons.get(i);
+                    int from = a.d().journal().size();
+                    synchronized (turn) {
+                        away[i] = true;
+                    }
+                    long deadline = keeper.release(a.hb()) + PING_TIMEOUT_MILLIS * 1_000_000L;
+                    released.put(new Released(i, from, deadline));
+                    next = Math.max(next + PING_STAGGER_MILLIS * 1_000_000L, System.nanoTime());
+                }
+            } finally {
+                released.put(end);
+                waiter.join();
             }
         } finally {
             for (Attached a : set) {
@@ -353,6 +410,36 @@ public final class Scenarios {
         out.seconds((System.nanoTime() - start) / 1_000_000_000L);
         log.println("  " + out);
         return out;
+    }
+
+    /**
+     * The next daemon after {@code last}, round robin, that is back with the keeper and pinged since
+     * (so its deadline runs from a PING the harness stamped); waits for one. -1 if none is left.
+     */
+    private static int nextReady(List<Attached> daemons, boolean[] released, long[] keptAt, boolean[] dead, Object turn,
+            int last) throws InterruptedException {
+        int size = daemons.size();
+        long giveUp = System.nanoTime() + EVENT_TIMEOUT_MILLIS * 1_000_000L;
+        synchronized (turn) {
+            while (true) {
+                boolean anyAlive = false;
+                for (int step = 1; step <= size; step++) {
+                    int i = (last + step) % size;
+                    if (dead[i]) {
+                        continue;
+                    }
+                    anyAlive = true;
+                    if (!released[i] && daemons.get(i).hb().lastPingNanos() > keptAt[i]) {
+                        return i;
+                    }
+                }
+                if (!anyAlive || System.nanoTime() > giveUp) {
+                    Arrays.fill(dead, true);
+                    return -1;
+                }
+                turn.wait(5);
+            }
+        }
     }
 
     // ---- the C floor ---------------------------------------------------------------------------
@@ -394,6 +481,82 @@ public final class Scenarios {
         return out;
     }
 
+    /** Pause between a kill floor's holders being up and its trigger. */
+    private static final long FLOOR_SETTLE_MILLIS = 20;
+
+    /**
+     * The physical floor of SIGUSR2 → reaped with {@code holders} holders, in C ({@code killfloor.c}):
+     * the same holders (children of one {@code load holders N}, asleep in pause()), pinned by pidfd
+     * at start; on SIGUSR2 it sends SIGKILL through every pidfd, polls them until every holder has
+     * exited, zeroes its locked 4 KiB and dies of SIGKILL. Measured exactly like the daemon: from the
+     * stamp before kill(2) of SIGUSR2 to {@code Process.waitFor()} returning; the program's own
+     * stamps (SIGUSR2 taken → all holders gone) are the "own view". {@code n} trials: forking 1,000
+     * holders for each takes about a second here, so the big floor gets fewer trials than the daemon.
+     */
+    public Outcome killFloor(int holders, int n) throws Exception {
+        Outcome out = new Outcome("floor-kill-" + holders, "C floor: SIGUSR2 → SIGKILL by pidfd to " + holders
+                + " holders, all exited → reaped");
+        long start = System.nanoTime();
+        while (out.trials() + out.failures().size() < n) {
+            long made = System.nanoTime();
+            Holders h = holders > 0 ? Holders.start(tools, holders) : null;
+            List<String> cmd = new ArrayList<>(List.of(tools.killFloor().toString(), Integer.toString(SECRET_BYTES)));
+            if (h != null) {
+                h.pids().forEach(pid -> cmd.add(Long.toString(pid)));
+            }
+            Process p = new ProcessBuilder(cmd).redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null"))).start();
+            LineLog stdout = new LineLog(p.getInputStream(), "killfloor-out");
+            LineLog stderr = new LineLog(p.getErrorStream(), "killfloor-err");
+            try {
+                stdout.await("READY"::equals, 0, EVENT_TIMEOUT_MILLIS);
+                out.addStartNanos(System.nanoTime() - made);
+                Thread.sleep(FLOOR_SETTLE_MILLIS);
+                long t0 = System.nanoTime();
+                if (!signals.send(p.pid(), Signals.SIGUSR2)) {
+                    throw new IOException("kill(" + p.pid() + ", SIGUSR2) refused");
+                }
+                p.waitFor();
+                long t1 = System.nanoTime();
+                if (p.exitValue() != 128 + Signals.SIGKILL) {
+                    throw new IOException("killfloor ended with status " + p.exitValue() + ", not SIGKILL;" + stderr.tail(4));
+                }
+                long inside = parseDone(stderr.await(t -> t.startsWith("DONE "), 0, EVENT_TIMEOUT_MILLIS).text(), holders);
+                if (h != null) {
+                    long killed = h.awaitKilled(EVENT_TIMEOUT_MILLIS);
+                    if (killed != holders) {
+                        throw new IOException("only " + killed + " of " + holders + " holders died of SIGKILL");
+                    }
+                }
+                out.record(t1 - t0);
+                out.recordInside(inside);
+            } catch (TimeoutException | IOException e) {
+                out.fail(e.getMessage());
+            } finally {
+                p.destroyForcibly();
+                p.waitFor();
+                if (h != null) {
+                    h.close();
+                }
+            }
+        }
+        out.seconds((System.nanoTime() - start) / 1_000_000_000L);
+        log.println("  " + out);
+        return out;
+    }
+
+    /** {@code DONE <holders> <ns>} from killfloor: the nanoseconds from SIGUSR2 taken to every holder gone. */
+    static long parseDone(String line, int holders) throws IOException {
+        String[] f = line.strip().split(" ");
+        try {
+            if (f.length == 3 && f[0].equals("DONE") && Integer.parseInt(f[1]) == holders) {
+                return Long.parseLong(f[2]);
+            }
+        } catch (NumberFormatException e) {
+            // said below
+        }
+        throw new IOException("killfloor said '" + line + "', not DONE " + holders + " <ns>");
+    }
+
     // ---- plumbing ------------------------------------------------------------------------------
 
     /** Something that starts one prepared daemon (and what goes with it), ready for a trial. */
@@ -408,6 +571,7 @@ public final class Scenarios {
      */
     private <T> List<T> fill(int n, Outcome out, Maker<T> maker) throws InterruptedException {
         ExecutorService pool = Executors.newFixedThreadPool(parallel);
+        long t0 = System.nanoTime();
         try {
             List<Future<T>> futures = new ArrayList<>(n);
             for (int i = 0; i < n; i++) {
@@ -425,6 +589,7 @@ public final class Scenarios {
             return ready;
         } finally {
             pool.shutdown();
+            out.addStartNanos(System.nanoTime() - t0);
         }
     }
 

@@ -18,7 +18,7 @@ public final class Report {
 
     /** What a run produced; any part may be absent when it was skipped. */
     public record Inputs(Machine machine, String command, String loadBefore, String loadAfter, long seconds,
-            List<Outcome> latency, List<JmhRun.Score> jmh, StartupCost.Row javaVersion,
+            Map<String, Long> parts, List<Outcome> latency, List<JmhRun.Score> jmh, StartupCost.Row javaVersion,
             List<StartupCost.Row> daemon, List<StartupCost.Row> client, String latencyJvm, int trials,
             List<String> notes) {
     }
@@ -60,7 +60,9 @@ public final class Report {
         line("| gcc | " + m.gcc() + " |");
         line("| commit | " + m.commit() + " |");
         line("| load average (1/5/15 min) before → after | " + in.loadBefore() + " → " + in.loadAfter() + " |");
-        line("| whole run | " + in.seconds() + " s |");
+        StringBuilder parts = new StringBuilder();
+        in.parts().forEach((k, v) -> parts.append(parts.length() == 0 ? "" : ", ").append(k).append(' ').append(v).append(" s"));
+        line("| whole run | " + in.seconds() + " s" + (parts.length() == 0 ? "" : " (" + parts + ")") + " |");
         line("");
         line("Command: `" + in.command() + "`");
         line("");
@@ -81,17 +83,26 @@ public final class Report {
                 o -> line(String.format(Locale.ROOT, "| heartbeat loss → wipe p99 ≤ %.0f ms | p99 %s | %s |", HB_P99_MS,
                         ms(o.p99Millis()), yes(o.p99Millis() <= HB_P99_MS))),
                 () -> line("| heartbeat loss → wipe p99 ≤ 2 ms | not run | — |"));
+        Optional<Outcome> killFloor = find(in.latency(), "floor-kill-1000");
+        String floorText = killFloor.map(f -> String.format(Locale.ROOT, "; C floor p99 %s (%d trials)", ms(f.p99Millis()),
+                f.trials())).orElse("");
+        String floorVerdict = killFloor.filter(f -> f.p99Millis() > USR2_1000_P99_MS)
+                .map(f -> " (the target is below this machine's C floor)").orElse("");
         find(in.latency(), "usr2-1000").ifPresentOrElse(
-                o -> line(String.format(Locale.ROOT, "| SIGUSR2 → reaped, 1,000 holders, p99 ≤ %.0f ms | p99 %s | %s |",
-                        USR2_1000_P99_MS, ms(o.p99Millis()), yes(o.p99Millis() <= USR2_1000_P99_MS))),
-                () -> line("| SIGUSR2 → reaped, 1,000 holders, p99 ≤ 50 ms | not run | — |"));
+                o -> line(String.format(Locale.ROOT, "| SIGUSR2 → reaped, 1,000 holders, p99 ≤ %.0f ms | p99 %s%s | %s%s |",
+                        USR2_1000_P99_MS, ms(o.p99Millis()), floorText, yes(o.p99Millis() <= USR2_1000_P99_MS),
+                        o.p99Millis() <= USR2_1000_P99_MS ? "" : floorVerdict)),
+                () -> line("| SIGUSR2 → reaped, 1,000 holders, p99 ≤ 50 ms | not run" + floorText + " | — |"));
         Map<String, double[]> wipe = wipeRatios(in.jmh());
         if (wipe.isEmpty()) {
             line("| wipe throughput ≥ 0.8× native memset | not run | — |");
         }
         for (Map.Entry<String, double[]> e : wipe.entrySet()) {
-            line(String.format(Locale.ROOT, "| wipe throughput ≥ %.1f× native memset, %s | %.2f× | %s |", WIPE_RATIO,
-                    size(e.getKey()), e.getValue()[0], yes(e.getValue()[0] >= WIPE_RATIO)));
+            double[] r = e.getValue();
+            String floor = Double.isNaN(r[2]) ? "" : String.format(Locale.ROOT,
+                    " (%.2f× of mprotect pair + memset, the floor for any buffer kept PROT_NONE at rest)", r[2]);
+            line(String.format(Locale.ROOT, "| wipe throughput ≥ %.1f× native memset, %s | %.2f×%s | %s |", WIPE_RATIO,
+                    size(e.getKey()), r[0], floor, yes(r[0] >= WIPE_RATIO)));
         }
         if (in.javaVersion() != null && !in.daemon().isEmpty()) {
             double base = in.javaVersion().medianMillis();
@@ -123,7 +134,9 @@ public final class Report {
             return;
         }
         line("Against the real daemon (`app/target/app.jar`, a child process of the harness), " + in.trials()
-                + " trials each, HdrHistogram (3 significant digits). Daemon JVM flags: `" + in.latencyJvm() + "`.");
+                + " trials each (the C kill floors fewer: forking their holders is slow, see the trials column; with 50"
+                + " trials a p99 is the second-highest value), HdrHistogram (3 significant digits). Daemon JVM flags: `"
+                + in.latencyJvm() + "`.");
         line("");
         line("| scenario | trials | failed | p50 | p99 | max | daemon's own stamps p50 / p99 | wall |");
         line("|---|---:|---:|---:|---:|---:|---|---:|");
@@ -153,10 +166,13 @@ public final class Report {
         }
         line("`WipeBenchmark`: `lockedWipe` is `LockedBuffer.wipe()` (mprotect RW, `explicit_bzero`, mprotect NONE)"
                 + " on a locked buffer; `nativeMemset` is libc `memset` on a plain anonymous mapping of the same size;"
-                + " `plainBzero` is `explicit_bzero` alone on that plain mapping; `mprotectPair` is the two mprotect"
-                + " calls alone. Average time per operation, mean ± 99.9% error.");
+                + " `mprotectPair` is the two mprotect calls alone on that mapping; `protectThenMemset` is the pair"
+                + " (PROT_NONE, then RW) on the plain mapping followed by `memset` of it. Average time per operation,"
+                + " mean ± 99.9% error. (`plainBzero`, `explicit_bzero` alone, is left out of the run for time: it ran"
+                + " as fast as `memset` here; `java -jar bench/target/benchmarks.jar WipeBenchmark.plainBzero` runs it.)");
         line("");
-        line("| size | lockedWipe | nativeMemset | plainBzero | mprotectPair | memset ÷ wipe (throughput ratio) | memset ÷ bzero |");
+        line("| size | lockedWipe | nativeMemset | mprotectPair | protectThenMemset | memset ÷ wipe"
+                + " | (pair + memset) ÷ wipe |");
         line("|---|---:|---:|---:|---:|---:|---:|");
         Map<String, Map<String, JmhRun.Score>> bySize = new LinkedHashMap<>();
         for (JmhRun.Score s : in.jmh()) {
@@ -168,12 +184,13 @@ public final class Report {
         Map<String, double[]> ratios = wipeRatios(in.jmh());
         for (Map.Entry<String, Map<String, JmhRun.Score>> e : bySize.entrySet()) {
             Map<String, JmhRun.Score> m = e.getValue();
-            double[] r = ratios.getOrDefault(e.getKey(), new double[] {Double.NaN, Double.NaN});
+            double[] r = ratios.getOrDefault(e.getKey(), new double[] {Double.NaN, Double.NaN, Double.NaN});
             line(String.format(Locale.ROOT, "| %s | %s | %s | %s | %s | %.2f× | %.2f× |", size(e.getKey()),
-                    score(m.get("lockedWipe")), score(m.get("nativeMemset")), score(m.get("plainBzero")),
-                    score(m.get("mprotectPair")), r[0], r[1]));
+                    score(m.get("lockedWipe")), score(m.get("nativeMemset")), score(m.get("mprotectPair")),
+                    score(m.get("protectThenMemset")), r[0], r[2]));
         }
         line("");
+        wipeExplained(bySize, ratios);
         line("`GateBenchmark` (the single-fire gate, one compare-and-set per operation):");
         line("");
         line("| benchmark | time per op |");
@@ -232,28 +249,43 @@ public final class Report {
         line("- Heartbeat loss → WIPED: dry-run daemon, `--grace 0`, `--generate 4096`; the harness attached with"
                 + " HELLO/WELCOME while the batch started. From the stamp just before `close(2)` of that connection"
                 + " to the harness's reader thread getting the `WIPED` line from the daemon's stderr pipe (so a pipe"
-                + " write and one thread wake-up are included). Daemon's own view: `LOST` → `WIPED`.");
+                + " write and one thread wake-up are included). Daemon's own view: `LOST` → `WIPED`. Once the daemon has"
+                + " logged `EXIT 0 rehearsed` the harness SIGKILLs and reaps it rather than wait the ~0.3 s HotSpot's"
+                + " `Runtime.halt` spends waiting for threads in native calls.");
         line("- SIGUSR2 → reaped: `--arm`, 4 KiB secret, N holders registered with `--register` (children of one C"
                 + " process, asleep in pause()). From the stamp before `kill(2)` to `Process.waitFor()` returning in"
                 + " the harness (the daemon's parent). A trial counts only if the daemon died of SIGKILL and every"
                 + " holder died of SIGKILL (their parent reaps and counts them). Daemon's own view: `FIRE` → `DIE`.");
-        line("- Ping deadline missed: dry-run, `--ping-timeout 2`, `--grace 3600`, ten daemons serving all trials:"
-                + " a keeper thread PINGs each every 250 ms; a round stops them one after another, 150 ms apart, waits"
-                + " for each one's `TRIGGER PingTimeout` line, CANCELs the window it opened and keeps it again."
+        line("- Ping deadline missed: dry-run, `--ping-timeout 2`, `--grace 3600`, 24 daemons serving all trials:"
+                + " a keeper thread PINGs each every 250 ms; every 100 ms the next daemon in turn stops being pinged,"
+                + " a second thread waits for each one's `TRIGGER PingTimeout` line, CANCELs the window it opened and"
+                + " gives it back to the keeper; a daemon is stopped again only after the keeper has pinged it since."
                 + " Lateness = the harness reading that line − (stamp of the last PING sent + 2 s); the daemon re-arms"
                 + " a little after that PING arrives, so this is an upper bound. With `--grace 0` the same trigger runs"
                 + " the fire sequence at once in the same kernel-thread task (see heartbeat loss for what follows).");
         line("- Junk: a C process opens 1,000 connections a second, alternating between the two sockets of the"
                 + " daemon under test: nothing, a garbage line, an overlong line, PING, STATUS or SIGNALS, then close"
                 + " without reading. It starts 100 ms before each trigger.");
-        line("- Daemons are started in batches (2 at a time, the machine has 2 cores) and trials run only once the"
-                + " batch is up and has settled for 0.3 s, one after another, each after the previous daemon was reaped:"
-                + " no start overlaps a measurement. Idle daemons of the batch stay alive meanwhile.");
+        line("- Daemons are started in batches (2 at a time, the machine has 2 cores; 20 a batch, 4 with 1,000 holders"
+                + " each) and trials run only once the batch is up and has settled for 0.3 s, one after another, each"
+                + " after the previous daemon was reaped: no start overlaps a measurement. Idle daemons of the batch stay"
+                + " alive meanwhile. The latency daemons get three flags more than `+ AppCDS` in the cost table"
+                + " (transparent huge pages for the heap, a 16 MiB young generation, one JIT thread): they cut the CPU"
+                + " of the ~1,200 starts by about a sixth and none of them is on the fire path.");
         line("- C floor (`bench/src/main/c/floor.c`): mlock'ed 4 KiB, accept one connection, read to EOF,"
                 + " `explicit_bzero`, one `write(2)` of `WIPED` to stderr. Compiled by the harness with `gcc -O2`"
                 + " in the same run and measured exactly like the daemon.");
+        line("- C kill floors (`bench/src/main/c/killfloor.c`): what an armed daemon does on SIGUSR2 with nothing else:"
+                + " the same N holders (children of one C process, asleep in pause()), pinned with `pidfd_open` at"
+                + " start; on SIGUSR2 `pidfd_send_signal(SIGKILL)` to each, `poll` on the pidfds until every holder has"
+                + " exited, `explicit_bzero` of a locked 4 KiB, SIGKILL itself. Measured like the daemon, from `kill(2)`"
+                + " of SIGUSR2 to `Process.waitFor()` returning; its own view is SIGUSR2 taken → every pidfd readable."
+                + " A process's exit (above all tearing down its address space) is work the kernel does for each"
+                + " holder, so this floor grows with N and bounds what any killer can reach on this machine.");
         line("- JMH: 1 fork, 1 × 1 s warm-up, 3 × 1 s measurement per benchmark (shorter than JMH's defaults, to fit"
                 + " the whole run in 15 minutes; the errors say how much that costs).");
+        line("- Time: each part's wall time is in the run's log and in the table at the top; a daemon start costs about"
+                + " a CPU-second, so most of the run is the 1,200-odd daemons the latency scenarios start.");
         line("- Cost: medians of repeated runs, variants interleaved run by run. RSS is `VmRSS` from"
                 + " /proc/PID/status (it counts shared file pages: libjvm, the JDK's and our CDS archives), RssAnon"
                 + " the private part. AppCDS archives are made in the same run by a training run with"
@@ -262,7 +294,53 @@ public final class Report {
         line("");
     }
 
-    /** Per size: {memset ÷ wipe, memset ÷ bzero} as throughput ratios (times are per op, so invert). */
+    /**
+     * One paragraph on why the wipe is so far from bare memset, from this run's own figures: the
+     * cost of the first write to each page after an mprotect pair, and the wipe against that floor.
+     */
+    private void wipeExplained(Map<String, Map<String, JmhRun.Score>> bySize, Map<String, double[]> ratios) {
+        Map<String, JmhRun.Score> mib = bySize.get("1048576");
+        if (mib == null || mib.get("protectThenMemset") == null || mib.get("mprotectPair") == null
+                || mib.get("nativeMemset") == null || mib.get("lockedWipe") == null) {
+            return;
+        }
+        double pages = 1048576 / 4096.0;
+        double perPage = (mib.get("protectThenMemset").score() - mib.get("mprotectPair").score()
+                - mib.get("nativeMemset").score()) / pages;
+        double wipeOverFloor = (mib.get("lockedWipe").score() - mib.get("protectThenMemset").score()) / pages;
+        StringBuilder floors = new StringBuilder();
+        ratios.forEach((bytes, r) -> floors.append(floors.length() == 0 ? "" : ", ")
+                .append(String.format(Locale.ROOT, "%.2f× at %s", r[2], size(bytes))));
+        boolean met = ratios.values().stream().allMatch(r -> r[0] >= WIPE_RATIO);
+        String left = wipeOverFloor > 0
+                ? String.format(Locale.ROOT, "what is left (%.2f µs per page at 1 MiB) is what the locked buffer costs"
+                        + " beyond a plain mapping and, at 4 KiB, the Java → native call", wipeOverFloor)
+                : "nothing measurable is left at 1 MiB";
+        if (perPage < 0.5) {
+            line(String.format(Locale.ROOT, "Here the first write to a page after an mprotect(PROT_NONE) → mprotect(RW) pair"
+                    + " is cheap (%.2f µs per 4 KiB page at 1 MiB: `protectThenMemset` − `mprotectPair` − `nativeMemset`)."
+                    + " Against mprotect pair + memset, the floor for any buffer kept PROT_NONE at rest as DESIGN.md requires,"
+                    + " the wipe reaches %s of its throughput; %s.", perPage, floors, left));
+            line("");
+            return;
+        }
+        line(String.format(Locale.ROOT, "Why the wipe is far from bare `memset` here: `LockedBuffer.wipe()` must make"
+                + " the buffer writable, zero it and make it PROT_NONE again, because the secret is kept inaccessible at"
+                + " rest (DESIGN.md). On this machine the first write to each page after an mprotect(PROT_NONE) →"
+                + " mprotect(RW) pair costs about %.2f µs per 4 KiB page (1 MiB: `protectThenMemset` − `mprotectPair` −"
+                + " `nativeMemset`), against a few nanoseconds for the write itself; it is not counted as a page fault"
+                + " and neither mlock nor MADV_POPULATE_WRITE removes it (checked in C on the 2-core VM these benchmarks"
+                + " were written on), so it is the platform's price, not dazai's, and every buffer protected at rest"
+                + " pays it. Against that floor the wipe reaches %s of its throughput; %s. The 0.8× target is judged"
+                + " against bare `memset`, as the issue states it, and is %s; a run on bare metal would show how much"
+                + " of the gap is the VM.", perPage, floors, left, met ? "met" : "not met"));
+        line("");
+    }
+
+    /**
+     * Per size: {memset ÷ wipe, memset ÷ bzero, (mprotect pair + memset) ÷ wipe} as throughput ratios
+     * (times are per op, so invert).
+     */
     private static Map<String, double[]> wipeRatios(List<JmhRun.Score> jmh) {
         Map<String, Map<String, Double>> t = new LinkedHashMap<>();
         for (JmhRun.Score s : jmh) {
@@ -276,8 +354,10 @@ public final class Report {
             Double wipe = e.getValue().get("lockedWipe");
             Double memset = e.getValue().get("nativeMemset");
             Double bzero = e.getValue().get("plainBzero");
+            Double floor = e.getValue().get("protectThenMemset");
             if (wipe != null && memset != null) {
-                out.put(e.getKey(), new double[] {memset / wipe, bzero == null ? Double.NaN : memset / bzero});
+                out.put(e.getKey(), new double[] {memset / wipe, bzero == null ? Double.NaN : memset / bzero,
+                        floor == null ? Double.NaN : floor / wipe});
             }
         }
         return out;
@@ -292,7 +372,8 @@ public final class Report {
     }
 
     static String ms(double millis) {
-        return millis < 10 ? String.format(Locale.ROOT, "%.2f ms", millis) : String.format(Locale.ROOT, "%.1f ms", millis);
+        return millis < 1 ? String.format(Locale.ROOT, "%.3f ms", millis)
+                : millis < 10 ? String.format(Locale.ROOT, "%.2f ms", millis) : String.format(Locale.ROOT, "%.1f ms", millis);
     }
 
     private static String score(JmhRun.Score s) {
