@@ -86,6 +86,41 @@ public final class DaemonProcess implements AutoCloseable {
         return home.resolve("pid");
     }
 
+    /**
+     * CPU time (user + system, clock ticks) the daemon has used so far, from /proc/PID/stat; -1 once
+     * it is gone. The daemon warms its fire path after ready, so "ready" is not yet "idle".
+     */
+    public long cpuTicks() {
+        try {
+            String stat = Files.readString(Path.of("/proc/" + pid() + "/stat"));
+            String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+            return Long.parseLong(f[11]) + Long.parseLong(f[12]); // utime, stime (fields 14, 15)
+        } catch (IOException | RuntimeException e) {
+            return -1;
+        }
+    }
+
+    /**
+     * Waits until none of {@code daemons} used CPU over {@code quietMillis}, bounded by
+     * {@code timeoutMillis}: a trial then meets a daemon that has finished its start-up work, and
+     * no neighbour still doing its own. Returns the milliseconds waited.
+     */
+    public static long awaitIdle(List<DaemonProcess> daemons, long quietMillis, long timeoutMillis)
+            throws InterruptedException {
+        long start = System.nanoTime();
+        long deadline = start + timeoutMillis * 1_000_000L;
+        long[] before = daemons.stream().mapToLong(DaemonProcess::cpuTicks).toArray();
+        while (System.nanoTime() < deadline) {
+            Thread.sleep(quietMillis);
+            long[] now = daemons.stream().mapToLong(DaemonProcess::cpuTicks).toArray();
+            if (java.util.Arrays.equals(before, now)) {
+                break;
+            }
+            before = now;
+        }
+        return (System.nanoTime() - start) / 1_000_000;
+    }
+
     /** Waits for the exit and returns its status (128+n for a signal, as Process reports it). */
     public int awaitExit(long timeoutMillis) throws InterruptedException, TimeoutException {
         if (!process.waitFor(timeoutMillis, TimeUnit.MILLISECONDS)) {

@@ -36,6 +36,10 @@ public final class Scenarios {
     private static final long JUNK_WARM_MILLIS = 100;
     /** Pause after a batch is up, for the starts' last JIT and GC work to settle. */
     private static final long SETTLE_MILLIS = 300;
+    /** A batch is idle once no daemon in it used a clock tick (10 ms) over this long. */
+    private static final long QUIET_MILLIS = 100;
+    /** Bound on waiting for a batch to go idle (warm-up after ready, JIT); liveness only. */
+    private static final long IDLE_TIMEOUT_MILLIS = 30_000;
     /** Ping timeout of the lateness scenario; the clock runs from the daemon's start, so it must outlast an attach. */
     static final long PING_TIMEOUT_MILLIS = 2_000;
     /** Daemons serving the lateness scenario, each many trials; enough that one is free every stagger. */
@@ -103,7 +107,7 @@ public final class Scenarios {
                         throw e;
                     }
                 });
-                Thread.sleep(SETTLE_MILLIS);
+                DaemonProcess.awaitIdle(batch.stream().map(Attached::d).toList(), QUIET_MILLIS, IDLE_TIMEOUT_MILLIS);
                 for (Attached a : batch) {
                     try (a) {
                         long aimed = withJunk ? aim(junk, a.d()) : 0;
@@ -188,7 +192,7 @@ public final class Scenarios {
                         throw e;
                     }
                 });
-                Thread.sleep(SETTLE_MILLIS);
+                DaemonProcess.awaitIdle(batch.stream().map(Armed::d).toList(), QUIET_MILLIS, IDLE_TIMEOUT_MILLIS);
                 for (Armed a : batch) {
                     try (a) {
                         long aimed = withJunk ? aim(junk, a.d()) : 0;

@@ -267,7 +267,8 @@ public final class Report {
                 + " daemon under test: nothing, a garbage line, an overlong line, PING, STATUS or SIGNALS, then close"
                 + " without reading. It starts 100 ms before each trigger.");
         line("- Daemons are started in batches (2 at a time, the machine has 2 cores; 20 a batch, 4 with 1,000 holders"
-                + " each) and trials run only once the batch is up and has settled for 0.3 s, one after another, each"
+                + " each) and trials run only once every daemon of the batch is up and idle (no CPU tick for 100 ms: the daemon"
+                + " warms its fire path on a scratch state machine after ready), one after another, each"
                 + " after the previous daemon was reaped: no start overlaps a measurement. Idle daemons of the batch stay"
                 + " alive meanwhile. The latency daemons get three flags more than `+ AppCDS` in the cost table"
                 + " (transparent huge pages for the heap, a 16 MiB young generation, one JIT thread): they cut the CPU"
