@@ -2,8 +2,8 @@
 # The whole benchmark set of issue #9 in one command: builds app.jar and benchmarks.jar, then runs
 # start-up/memory cost, JMH, the end-to-end latency scenarios and the C floors, and writes
 # docs/BENCHMARKS.md. Nothing here is a test. Wall time on the 2-core VM it was tuned on (each part
-# is printed as it ends and the total is in the report): about 22 minutes, not the 15 hoped for —
-# cost ~70 s, JMH ~105 s, latency ~19 min, because 1,200 daemon starts cost ~0.5 s each however
+# is printed as it ends and the total is in the report): 22–25 minutes (24.6 published), not the 15 hoped for —
+# cost ~70 s, JMH ~105 s, latency ~19–22 min, because 1,200 daemon starts cost ~0.5 s each however
 # they are spread over the cores, and usr2-1000 alone (~400 s) forks and kills 200,000 processes.
 #
 #   bench/run.sh                       everything, 200 trials per scenario (C kill floors: 200/100/50)
