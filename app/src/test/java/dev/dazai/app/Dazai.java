@@ -101,6 +101,15 @@ final class Dazai implements AutoCloseable {
         return d;
     }
 
+    /** As {@link #start}, run through {@code wrapper} (nohup, sh -c 'trap …; exec "$@"' sh), which must exec java. */
+    Daemon startUnder(List<String> wrapper, String... args) throws IOException {
+        List<String> all = new ArrayList<>(List.of("--socket-dir", socketDir.toString()));
+        all.addAll(List.of(args));
+        Daemon d = launchRaw(wrapper, all, null, java.util.Map.of());
+        d.awaitReady();
+        return d;
+    }
+
     /** Starts the daemon without waiting for anything. */
     Daemon launch(String... args) throws IOException {
         List<String> all = new ArrayList<>(List.of("--socket-dir", socketDir.toString()));
@@ -115,8 +124,15 @@ final class Dazai implements AutoCloseable {
 
     /** As {@link #launchRaw(List, Path)}, with extra environment variables. */
     Daemon launchRaw(List<String> args, Path stdin, java.util.Map<String, String> env) throws IOException {
+        return launchRaw(List.of(), args, stdin, env);
+    }
+
+    private Daemon launchRaw(List<String> wrapper, List<String> args, Path stdin, java.util.Map<String, String> env)
+            throws IOException {
         int n = ++counter;
-        ProcessBuilder pb = new ProcessBuilder(command(false, args))
+        List<String> cmd = new ArrayList<>(wrapper);
+        cmd.addAll(command(false, args));
+        ProcessBuilder pb = new ProcessBuilder(cmd)
                 .redirectOutput(home.resolve("daemon" + n + ".out").toFile())
                 .redirectError(home.resolve("daemon" + n + ".err").toFile());
         pb.environment().put("DAZAI_SOCKET_DIR", socketDir.toString());

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterEach;
@@ -91,6 +92,28 @@ class SignalsIT {
         assertFalse(d.log().contains("FIRE"), d.log());
         assertTrue(Dazai.alive(holder.pid()), "a clean stop kills nobody");
         assertFalse(Files.exists(dazai.pidfile()));
+    }
+
+    /**
+     * {@code nohup dazai &} in a script: nohup ignores HUP, {@code &} without job control ignores
+     * INT, and the JVM inherits both through exec. HotSpot would install no handler for them.
+     */
+    @Test
+    void hupAndIntStillWorkWhenIgnoredAtStart() throws Exception {
+        Dazai.Daemon d = dazai.startUnder(List.of("sh", "-c", "trap '' INT; exec nohup \"$@\"", "sh"), "--grace", "3600");
+
+        d.signal("HUP");
+        d.awaitLog("GRACE_START 3600000 ms, GracefulSignal SIGHUP");
+        String signals = Dazai.request(dazai.controlSocket(), "SIGNALS").orElseThrow();
+        for (String name : List.of("HUP", "INT")) {
+            assertTrue(Pattern.compile("\"signal\":\"" + name + "\",[^}]*\"how\":\"sun.misc.Signal handler; SIG_IGN at start,"
+                    + " reset to SIG_DFL\"").matcher(signals).find(), signals);
+        }
+        d.signal("INT"); // inside the window: the pending panic fires (a rehearsal, exit 0)
+
+        assertEquals(0, d.awaitExit(), d.log());
+        Dazai.assertInOrder(d.log(), "WARNING SIGHUP was ignored at start", "WARNING SIGINT was ignored at start",
+                "TRIGGER GracefulSignal SIGHUP", "TRIGGER Shutdown SIGINT", "WIPED");
     }
 
     @Test

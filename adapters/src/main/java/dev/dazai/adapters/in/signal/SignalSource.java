@@ -23,6 +23,10 @@ import sun.misc.SignalHandler;
  * gate decides. {@code sun.misc.Signal} does not know the real-time signals, so those are set to
  * SIG_IGN with sigaction(2) through jnr. QUIT, SEGV, FPE and ILL are refused by the JVM, which
  * keeps them for itself; KILL and STOP cannot be caught by anyone. Both are listed as they are.
+ *
+ * <p>HotSpot installs nothing for HUP, INT or TERM while they are ignored, as they are under nohup
+ * or {@code cmd &} in a script, yet {@code Signal.handle} returns as if it had. So a signal found
+ * SIG_IGN is reset to SIG_DFL first, and every handler is read back before its row claims it.
  */
 public final class SignalSource {
 
@@ -36,6 +40,7 @@ public final class SignalSource {
 
     /** glibc's struct sigaction is 152 bytes on x86_64 and aarch64 (macOS's is 16); the handler comes first in both. */
     private static final int SIGACTION_BYTES = 152;
+    private static final long SIG_DFL = 0;
     private static final long SIG_IGN = 1;
 
     private volatile List<SignalRow> table = List.of();
@@ -104,15 +109,54 @@ public final class SignalSource {
                 journal.record(JournalEntry.of(JournalEntry.Kind.ERROR, source + " handler: " + e));
             }
         };
+        int number = signal.getNumber();
+        // Done for every signal, not only HUP, INT and TERM: no JVM internals to track, and
+        // SIG_DFL for the moment until the handler is in costs nothing, as no secret is read yet.
+        boolean ignoredAtStart = disposition(number) == SIG_IGN;
+        String atStart = "";
+        if (ignoredAtStart) {
+            String refused = setDisposition(number, SIG_DFL);
+            atStart = "; SIG_IGN at start, " + (refused == null ? "reset to SIG_DFL" : "reset refused (" + refused + ")");
+            if (refused == null) {
+                journal.record(JournalEntry.of(JournalEntry.Kind.WARNING, source + " was ignored at start (nohup, or cmd & in a"
+                        + " script); reset, so it means " + action.label() + "; detach with setsid or systemd, not nohup"));
+            }
+        }
         try {
             Signal.handle(signal, handler);
-            rows.add(new SignalRow(name, signal.getNumber(), action, "sun.misc.Signal handler"));
         } catch (IllegalArgumentException refused) {
+            if (ignoredAtStart) {
+                setDisposition(number, SIG_IGN); // as found: ignored beats ending the daemon unwiped
+            }
             journal.record(JournalEntry.of(JournalEntry.Kind.ERROR,
                     source + " cannot be handled on this JVM (" + refused.getMessage() + "); the JVM keeps it"));
-            rows.add(new SignalRow(name, signal.getNumber(), Action.RESERVED_BY_JVM,
-                    "refused by this JVM: " + refused.getMessage()));
+            rows.add(new SignalRow(name, number, Action.RESERVED_BY_JVM, "refused by this JVM: " + refused.getMessage()));
+            return;
         }
+        // Read back, so the row never claims a handler the kernel does not have.
+        long now = disposition(number);
+        if (now == SIG_IGN || now == SIG_DFL) {
+            String left = now == SIG_IGN ? "SIG_IGN (ignored)" : "SIG_DFL (default action)";
+            journal.record(JournalEntry.of(JournalEntry.Kind.ERROR, source + " has no handler: sun.misc.Signal left it "
+                    + left + atStart + "; it will not mean " + action.label()));
+            rows.add(new SignalRow(name, number, now == SIG_IGN ? Action.IGNORED : Action.UNCATCHABLE,
+                    "no handler: left " + left + atStart));
+            return;
+        }
+        rows.add(new SignalRow(name, number, action, "sun.misc.Signal handler" + atStart));
+    }
+
+    /** The handler word of the signal's disposition: SIG_DFL, SIG_IGN or a function; -1 if unreadable (not seen). */
+    private static long disposition(int number) {
+        Pointer old = Native.scratch(SIGACTION_BYTES);
+        return Native.libc().sigaction(number, null, old) == 0 ? old.getLong(0) : -1;
+    }
+
+    /** Sets SIG_DFL or SIG_IGN; null if done, else errno's name. */
+    private static String setDisposition(int number, long handler) {
+        Pointer act = Native.scratch(SIGACTION_BYTES);
+        act.putLong(0, handler);
+        return Native.libc().sigaction(number, act, null) == 0 ? null : Errnos.name(Native.errno());
     }
 
     private static void ignore(List<SignalRow> rows, Journal journal, String name) {
@@ -149,12 +193,10 @@ public final class SignalSource {
     }
 
     private static SignalRow sigIgn(Journal journal, String name, int number) {
-        Pointer act = Native.scratch(SIGACTION_BYTES);
-        act.putLong(0, SIG_IGN);
-        if (Native.libc().sigaction(number, act, null) == 0) {
+        String why = setDisposition(number, SIG_IGN);
+        if (why == null) {
             return new SignalRow(name, number, Action.IGNORED, "sigaction SIG_IGN via jnr");
         }
-        String why = Errnos.name(Native.errno());
         journal.record(JournalEntry.of(JournalEntry.Kind.ERROR, "SIG" + name + " could not be ignored: sigaction: " + why));
         return new SignalRow(name, number, Action.UNCATCHABLE, "sigaction refused (" + why + "): default action");
     }

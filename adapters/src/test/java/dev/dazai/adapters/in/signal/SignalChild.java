@@ -28,7 +28,7 @@ public final class SignalChild {
         };
         SignalSource source = new SignalSource();
         for (SignalRow row : source.install(print, new StreamJournal(System.out, StreamJournal.Format.TEXT, false))) {
-            say("ROW " + row.name() + " " + row.number() + " " + row.action());
+            say("ROW " + row.name() + " " + row.number() + " " + row.action() + " " + row.how());
         }
         say("READY");
         while (true) {

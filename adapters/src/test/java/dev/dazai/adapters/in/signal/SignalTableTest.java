@@ -71,9 +71,14 @@ class SignalTableTest {
         final Process process;
         final BlockingQueue<String> lines = new LinkedBlockingQueue<>();
         final Map<String, String[]> rows = new LinkedHashMap<>();
+        final List<String> startup = new ArrayList<>();
 
         Child(List<String> jvmOptions) throws Exception {
-            process = ChildJvm.command(List.of(), jvmOptions, SignalChild.class).redirectErrorStream(true).start();
+            this(List.of(), jvmOptions);
+        }
+
+        Child(List<String> prefix, List<String> jvmOptions) throws Exception {
+            process = ChildJvm.command(prefix, jvmOptions, SignalChild.class).redirectErrorStream(true).start();
             started.add(process);
             Thread reader = new Thread(() -> {
                 try (BufferedReader r = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
@@ -88,6 +93,7 @@ class SignalTableTest {
             reader.setDaemon(true);
             reader.start();
             for (String line = next(); !line.equals("READY"); line = next()) {
+                startup.add(line);
                 if (line.startsWith("ROW ")) {
                     String[] f = line.split(" ");
                     rows.put(f[1], f);
@@ -197,6 +203,26 @@ class SignalTableTest {
         c.kill("KILL");
         assertTrue(c.process.waitFor(WAIT_SECONDS, TimeUnit.SECONDS));
         assertEquals(137, c.process.exitValue(), "KILL: the honest limitation");
+    }
+
+    /**
+     * nohup ignores HUP, and {@code cmd &} in a script ignores INT; the child JVM inherits SIG_IGN
+     * through exec. HotSpot then installs no handler for HUP, INT or TERM unless they are reset.
+     */
+    @Test
+    void signalsIgnoredAtStartStillTakeTheirAction() throws Exception {
+        Child c = new Child(List.of("sh", "-c", "trap '' HUP INT TERM; exec \"$@\"", "sh"), List.of());
+        for (String name : List.of("HUP", "INT", "TERM")) {
+            c.kill(name);
+            c.until((name.equals("HUP") ? "graceful SIG" : "shutdown SIG") + name);
+        }
+        c.sentinel();
+        for (String name : List.of("HUP", "INT", "TERM")) {
+            String row = String.join(" ", c.rows.get(name));
+            assertTrue(row.endsWith("sun.misc.Signal handler; SIG_IGN at start, reset to SIG_DFL"), row);
+        }
+        assertTrue(String.join(" ", c.rows.get("USR1")).endsWith("sun.misc.Signal handler"), "USR1 was not ignored");
+        assertTrue(c.startup.stream().anyMatch(l -> l.matches(".*WARNING SIGHUP was ignored at start .*")), "journal: " + c.startup);
     }
 
     @Test
