@@ -204,7 +204,7 @@ public final class Bench {
         String loadAfter = Machine.loadavg();
         String md = new Report().render(new Report.Inputs(machine, command, loadBefore, loadAfter, seconds, parts.seconds(),
                 latency, jmh, javaVersion, daemonRows, clientRows, latencyJvm.flagText().replace(work.toString(), "$WORK"),
-                trials, notes));
+                trials, notes, skip.isEmpty() && only.isEmpty() && trials >= 200));
         Files.createDirectories(out.toAbsolutePath().getParent());
         Files.writeString(out, md.replace(work.toString(), "$WORK"));
         log.println("bench: wrote " + out + " in " + seconds + " s (" + parts.summary() + "); load " + loadBefore + " → "

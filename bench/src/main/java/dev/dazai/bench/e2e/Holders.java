@@ -17,14 +17,17 @@ public final class Holders implements AutoCloseable {
     private final Process process;
     private final LineLog out;
     private final List<Long> pids;
+    private final long upNanos;
 
-    private Holders(Process process, LineLog out, List<Long> pids) {
+    private Holders(Process process, LineLog out, List<Long> pids, long upNanos) {
         this.process = process;
         this.out = out;
         this.pids = List.copyOf(pids);
+        this.upNanos = upNanos;
     }
 
     public static Holders start(NativeTools tools, int n) throws IOException, InterruptedException, TimeoutException {
+        long t0 = System.nanoTime();
         Process p = new ProcessBuilder(tools.load().toString(), "holders", Integer.toString(n))
                 .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")))
                 .redirectError(ProcessBuilder.Redirect.INHERIT)
@@ -41,7 +44,12 @@ public final class Holders implements AutoCloseable {
         if (pids.size() != n) {
             throw new IOException("load holders " + n + " gave " + pids.size() + " PIDs");
         }
-        return new Holders(p, out, pids);
+        return new Holders(p, out, pids, ready.nanos() - t0);
+    }
+
+    /** Spawn of the holder parent → every holder up (READY): the cost of the forks, when nothing else ran. */
+    public long upNanos() {
+        return upNanos;
     }
 
     public List<Long> pids() {

@@ -18,6 +18,11 @@ public final class Outcome {
     private final List<String> notes = new ArrayList<>();
     private long seconds;
     private long startNanos;
+    private long daemonStarts;
+    private long startCpuTicks;
+    private long holdersForked;
+    private long timedForks;
+    private long forkNanos;
 
     public Outcome(String id, String title) {
         this.id = id;
@@ -48,6 +53,50 @@ public final class Outcome {
     /** Time spent starting daemons (and their holders) for this scenario, as opposed to measuring. */
     public synchronized void addStartNanos(long ns) {
         startNanos += ns;
+    }
+
+    /**
+     * CPU the {@code daemons} of a batch used from spawn until idle, in clock ticks (USER_HZ, 100 a
+     * second on Linux): what a start costs the machine, whatever the scheduling.
+     */
+    public synchronized void addStartCpu(int daemons, long ticks) {
+        daemonStarts += daemons;
+        startCpuTicks += ticks;
+    }
+
+    public synchronized long daemonStarts() {
+        return daemonStarts;
+    }
+
+    /** CPU-seconds of all measured starts. */
+    public synchronized double startCpuSeconds() {
+        return startCpuTicks / 100.0;
+    }
+
+    /** {@code n} holder processes forked for this scenario; {@code nanos} ≥ 0 when their fork loop ran alone and was timed. */
+    public synchronized void addHolders(int n, long nanos) {
+        holdersForked += n;
+        if (nanos >= 0) {
+            timedForks += n;
+            forkNanos += nanos;
+        }
+    }
+
+    public synchronized long holdersForked() {
+        return holdersForked;
+    }
+
+    public synchronized long timedForks() {
+        return timedForks;
+    }
+
+    public synchronized long forkNanos() {
+        return forkNanos;
+    }
+
+    /** The sum of every trial's measured time: the part of the run that is the measurement itself. */
+    public synchronized double measuredSeconds() {
+        return nanos.getMean() * nanos.getTotalCount() / 1e9;
     }
 
     public synchronized long startSeconds() {

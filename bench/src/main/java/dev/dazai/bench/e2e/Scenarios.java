@@ -107,7 +107,7 @@ public final class Scenarios {
                         throw e;
                     }
                 });
-                DaemonProcess.awaitIdle(batch.stream().map(Attached::d).toList(), QUIET_MILLIS, IDLE_TIMEOUT_MILLIS);
+                startCpu(out, batch.stream().map(Attached::d).toList());
                 for (Attached a : batch) {
                     try (a) {
                         long aimed = withJunk ? aim(junk, a.d()) : 0;
@@ -192,7 +192,8 @@ public final class Scenarios {
                         throw e;
                     }
                 });
-                DaemonProcess.awaitIdle(batch.stream().map(Armed::d).toList(), QUIET_MILLIS, IDLE_TIMEOUT_MILLIS);
+                startCpu(out, batch.stream().map(Armed::d).toList());
+                out.addHolders(holders * batch.size(), -1);
                 for (Armed a : batch) {
                     try (a) {
                         long aimed = withJunk ? aim(junk, a.d()) : 0;
@@ -330,6 +331,8 @@ public final class Scenarios {
                 throw new IOException("no daemon for the ping scenario started");
             }
             Thread.sleep(SETTLE_MILLIS + KEEP_MILLIS);
+            // Pinged all along, so never idle; booked as they are now.
+            out.addStartCpu(set.size(), set.stream().mapToLong(a -> Math.max(0, a.d().cpuTicks())).sum());
             List<Attached> daemons = set;
             int size = daemons.size();
             // Per daemon: released and not yet handed back; when it was handed back; given up on.
@@ -514,6 +517,9 @@ public final class Scenarios {
             try {
                 stdout.await("READY"::equals, 0, EVENT_TIMEOUT_MILLIS);
                 out.addStartNanos(System.nanoTime() - made);
+                if (h != null) {
+                    out.addHolders(holders, h.upNanos());
+                }
                 Thread.sleep(FLOOR_SETTLE_MILLIS);
                 long t0 = System.nanoTime();
                 if (!signals.send(p.pid(), Signals.SIGUSR2)) {
@@ -595,6 +601,24 @@ public final class Scenarios {
             pool.shutdown();
             out.addStartNanos(System.nanoTime() - t0);
         }
+    }
+
+    /**
+     * Waits until the batch is idle, then books the CPU its daemons used from spawn to idle: the
+     * run's time is mostly these starts, and the report shows what they cost.
+     */
+    private static void startCpu(Outcome out, List<DaemonProcess> batch) throws InterruptedException {
+        DaemonProcess.awaitIdle(batch, QUIET_MILLIS, IDLE_TIMEOUT_MILLIS);
+        long ticks = 0;
+        int counted = 0;
+        for (DaemonProcess d : batch) {
+            long t = d.cpuTicks();
+            if (t >= 0) {
+                ticks += t;
+                counted++;
+            }
+        }
+        out.addStartCpu(counted, ticks);
     }
 
     private Path home() {
