@@ -105,7 +105,7 @@ final class Dazai implements AutoCloseable {
     Daemon startUnder(List<String> wrapper, String... args) throws IOException {
         List<String> all = new ArrayList<>(List.of("--socket-dir", socketDir.toString()));
         all.addAll(List.of(args));
-        Daemon d = launchRaw(wrapper, all, null, java.util.Map.of());
+        Daemon d = launchRaw(wrapper, List.of(), all, null, java.util.Map.of());
         d.awaitReady();
         return d;
     }
@@ -124,14 +124,23 @@ final class Dazai implements AutoCloseable {
 
     /** As {@link #launchRaw(List, Path)}, with extra environment variables. */
     Daemon launchRaw(List<String> args, Path stdin, java.util.Map<String, String> env) throws IOException {
-        return launchRaw(List.of(), args, stdin, env);
+        return launchRaw(List.of(), List.of(), args, stdin, env);
     }
 
-    private Daemon launchRaw(List<String> wrapper, List<String> args, Path stdin, java.util.Map<String, String> env)
-            throws IOException {
+    /** Starts {@code java JVM_OPTIONS -jar app.jar --socket-dir DIR ARGS}, with extra environment, without waiting. */
+    Daemon launchJvm(List<String> jvmOptions, java.util.Map<String, String> env, String... args) throws IOException {
+        List<String> all = new ArrayList<>(List.of("--socket-dir", socketDir.toString()));
+        all.addAll(List.of(args));
+        return launchRaw(List.of(), jvmOptions, all, null, env);
+    }
+
+    private Daemon launchRaw(List<String> wrapper, List<String> jvmOptions, List<String> args, Path stdin,
+            java.util.Map<String, String> env) throws IOException {
         int n = ++counter;
         List<String> cmd = new ArrayList<>(wrapper);
-        cmd.addAll(command(false, args));
+        List<String> java = command(false, args);
+        java.addAll(1, jvmOptions);
+        cmd.addAll(java);
         ProcessBuilder pb = new ProcessBuilder(cmd)
                 .redirectOutput(home.resolve("daemon" + n + ".out").toFile())
                 .redirectError(home.resolve("daemon" + n + ".err").toFile());

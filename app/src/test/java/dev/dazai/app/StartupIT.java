@@ -8,6 +8,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.List;
+import java.util.Map;
 import jnr.unixsocket.UnixServerSocketChannel;
 import jnr.unixsocket.UnixSocketAddress;
 import org.junit.jupiter.api.AfterEach;
@@ -120,6 +121,54 @@ class StartupIT {
         assertEquals(3, noDaemon.exit(), noDaemon.stderr());
         assertTrue(noDaemon.stderr().startsWith("dazai: no daemon: "), noDaemon.stderr());
         assertEquals(1, noDaemon.stderr().strip().lines().count(), noDaemon.stderr());
+    }
+
+    /** The daemon's whole answer under JFR; the JVM's own "Picked up JAVA_TOOL_OPTIONS" note may precede it. */
+    private static String flightRecorderRefusal(String where) {
+        return "dazai: Java Flight Recorder is on (" + where + "); its thread sampler uses SIGUSR2, which is dazai's"
+                + " hard panic; start the daemon without it";
+    }
+
+    /**
+     * HotSpot suspends threads for JFR's execution sampler with SIGUSR2, dazai's hard panic: armed
+     * under JFR, the daemon fired on its own sampler within ~50 ms of start. It must refuse first.
+     * The second start already has the hardening flags, so it does not re-exec: refused all the same.
+     */
+    @Test
+    void underFlightRecorderOnTheCommandLineTheDaemonRefusesBeforeAnything() throws Exception {
+        assertRefusedUnderFlightRecorder(List.of("-XX:StartFlightRecording"), Map.of(),
+                flightRecorderRefusal("-XX:StartFlightRecording"));
+        assertRefusedUnderFlightRecorder(List.of("-XX:+DisableAttachMechanism", "-XX:-UsePerfData",
+                "-XX:-CreateCoredumpOnCrash", "-XX:ErrorFile=/dev/null", "-XX:StartFlightRecording=settings=profile"),
+                Map.of(), flightRecorderRefusal("-XX:StartFlightRecording"));
+    }
+
+    /** The bare flag in JAVA_TOOL_OPTIONS crashes HotSpot itself (17 and 25) before main; with a value JFR starts. */
+    @Test
+    void underFlightRecorderFromJavaToolOptionsTheDaemonRefusesBeforeAnything() throws Exception {
+        assertRefusedUnderFlightRecorder(List.of(),
+                Map.of("JAVA_TOOL_OPTIONS", "-XX:StartFlightRecording=settings=default"),
+                flightRecorderRefusal("-XX:StartFlightRecording in JAVA_TOOL_OPTIONS"));
+    }
+
+    /** Armed, a registered holder and an --exec child: exit 3, the one line, and nothing done at all. */
+    private void assertRefusedUnderFlightRecorder(List<String> jvmOptions, Map<String, String> env, String line)
+            throws Exception {
+        Process holder = dazai.holder();
+        Path execStarted = tmp.resolve("exec-started");
+        Dazai.Daemon d = dazai.launchJvm(jvmOptions, env, "--arm", "--grace", "3600", "--generate", "4096",
+                "--register", Long.toString(holder.pid()),
+                "--exec", "--", "sh", "-c", "touch \"$0\"; exec sleep 300", execStarted.toString());
+
+        assertEquals(3, d.awaitExit(), d.log());
+        List<String> ours = d.log().lines().filter(l -> !l.startsWith("Picked up JAVA_TOOL_OPTIONS: ")).toList();
+        assertEquals(List.of(line), ours, "one line, and no journal: no handler, no secret, no fire");
+        assertTrue(Dazai.alive(holder.pid()), "the registered holder lives");
+        assertFalse(Files.exists(execStarted), "no --exec child was started");
+        assertFalse(Files.exists(dazai.pidfile()), "no pidfile");
+        assertFalse(Files.exists(dazai.heartbeatSocket()) || Files.exists(dazai.controlSocket()), "no socket");
+        assertFalse(Files.exists(dazai.socketDir()), "not even the socket directory");
+        holder.destroyForcibly().waitFor();
     }
 
     @Test

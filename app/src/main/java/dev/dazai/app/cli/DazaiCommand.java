@@ -43,7 +43,7 @@ import picocli.CommandLine.Parameters;
             "0:clean stop, finished rehearsal, or done",
             "1:refused by the daemon (BUSY, ERR, signal not handled, nothing to cancel)",
             "2:usage: bad option or argument",
-            "3:environment: socket taken, path too long, lock refused, no daemon, missing secret",
+            "3:environment: socket taken, path too long, lock refused, no daemon, missing secret, Java Flight Recorder on",
             "137:an armed fire (the daemon SIGKILLs itself after the wipe)",
         },
         subcommands = {

@@ -48,6 +48,7 @@ import java.util.concurrent.CountDownLatch;
  * process up in the one order DESIGN.md allows:
  *
  * <ol>
+ *   <li>refuse to run under Java Flight Recorder, whose sampler signals SIGUSR2, the hard panic;</li>
  *   <li>harden the process (re-exec with the JVM flags, no dumps, no core files);</li>
  *   <li>check the places it will use (socket directory, path lengths, no live daemon there);</li>
  *   <li>construct the kernel, install signal handlers, tell the kernel they are live;</li>
@@ -58,7 +59,7 @@ import java.util.concurrent.CountDownLatch;
  *   <li>hand the --exec child its secret, tell systemd READY=1 (if under it), print the banner, wait.</li>
  * </ol>
  *
- * <p>From step 3 on, every way out goes through the kernel's terminator (which flushes the
+ * <p>From step 4 on, every way out goes through the kernel's terminator (which flushes the
  * journal and halts) after a wipe, so no failure path leaves the secret behind in a living JVM.
  * The process ends only through the kernel: a rehearsal or stop exits 0, an armed fire SIGKILLs.
  */
@@ -83,6 +84,7 @@ public final class Daemon {
 
     /** Runs the daemon; returns only to report a start-up failure before the kernel exists. */
     public int run() {
+        new FlightRecorderCheck().refuseIfOn();
         Reexec.Outcome reexec = new Reexec().ensureHardened();
         Hardening hardening = new Hardening();
         boolean noDumps = hardening.disableDumps();
