@@ -69,12 +69,16 @@ class ExecIT {
         d.awaitReady();
         Dazai.eventually("the child's copy", () -> Dazai.read(out).equals("correct horse battery staple\n"));
         long child = childPid(d.status());
+        try {
+            d.signal("USR2");
 
-        d.signal("USR2");
-
-        assertEquals(0, d.awaitExit(), d.log());
-        assertTrue(d.log().contains("WOULD SIGKILL " + child), d.log());
-        assertTrue(Dazai.alive(child), "dry-run: the child lives");
+            assertEquals(0, d.awaitExit(), d.log());
+            assertTrue(d.log().contains("WOULD SIGKILL " + child), d.log());
+            assertTrue(Dazai.alive(child), "dry-run: the child lives");
+        } finally {
+            // It outlives the rehearsal by design, handed to init: the test must not leave it behind.
+            ProcessHandle.of(child).ifPresent(ProcessHandle::destroyForcibly);
+        }
     }
 
     /** The one holder in STATUS. */
