@@ -2,9 +2,10 @@
 # The whole benchmark set of issue #9 in one command: builds app.jar and benchmarks.jar, then runs
 # start-up/memory cost, JMH, the end-to-end latency scenarios and the C floors, and writes
 # docs/BENCHMARKS.md. Nothing here is a test. Wall time on the 2-core VM it was tuned on (each part
-# is printed as it ends and the total is in the report): 22–25 minutes (24.6 published), not the 15 hoped for —
-# cost ~70 s, JMH ~105 s, latency ~19–22 min, because 1,200 daemon starts cost ~0.5 s each however
-# they are spread over the cores, and usr2-1000 alone (~400 s) forks and kills 200,000 processes.
+# is printed as it ends and the total is in the report): 22–26 minutes (25.9 published), not the 15 the
+# issue asks for — cost ~75 s, JMH ~100 s, latency ~20–23 min, because the ~1,200 daemon starts cost
+# 1.0–1.4 CPU-seconds each and the 280,000 holder forks ~0.9 ms each on this VM. The report's "Run time"
+# section books both from the run itself and says what a start would have to cost for 15 minutes.
 #
 #   bench/run.sh                       everything, 200 trials per scenario (C kill floors: 200/100/50)
 #   bench/run.sh --quick               20 trials, 3 runs, short JMH: a smoke run of the harness (~4 min)
