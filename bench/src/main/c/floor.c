@@ -15,14 +15,10 @@
 #include <string.h>
 #include <unistd.h>
 #include <sys/mman.h>
-#include <sys/random.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 
-static void die(const char *what) {
-    perror(what);
-    exit(3);
-}
+#include "secret.h"
 
 int main(int argc, char **argv) {
     if (argc != 3) {
@@ -30,20 +26,7 @@ int main(int argc, char **argv) {
         return 2;
     }
     size_t size = strtoull(argv[2], NULL, 10);
-    unsigned char *secret = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-    if (secret == MAP_FAILED) {
-        die("mmap");
-    }
-    if (mlock(secret, size) != 0) {
-        perror("mlock (going on unlocked)");
-    }
-    for (size_t off = 0; off < size;) {
-        ssize_t n = getrandom(secret + off, size - off, 0);
-        if (n <= 0) {
-            die("getrandom");
-        }
-        off += (size_t) n;
-    }
+    unsigned char *secret = locked_random(size);
 
     struct sockaddr_un addr = {.sun_family = AF_UNIX};
     if (strlen(argv[1]) >= sizeof addr.sun_path) {

@@ -19,10 +19,11 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
-#include <sys/random.h>
 #include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
+
+#include "secret.h"
 
 #ifndef SYS_pidfd_open
 #define SYS_pidfd_open 434
@@ -30,11 +31,6 @@
 #ifndef SYS_pidfd_send_signal
 #define SYS_pidfd_send_signal 424
 #endif
-
-static void die(const char *what) {
-    perror(what);
-    exit(3);
-}
 
 static long long now_ns(void) {
     struct timespec ts;
@@ -55,20 +51,7 @@ int main(int argc, char **argv) {
     }
 
     size_t size = strtoull(argv[1], NULL, 10);
-    unsigned char *secret = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-    if (secret == MAP_FAILED) {
-        die("mmap");
-    }
-    if (mlock(secret, size) != 0) {
-        perror("mlock (going on unlocked)");
-    }
-    for (size_t off = 0; off < size;) {
-        ssize_t n = getrandom(secret + off, size - off, 0);
-        if (n <= 0) {
-            die("getrandom");
-        }
-        off += (size_t) n;
-    }
+    unsigned char *secret = locked_random(size);
 
     int n = argc - 2;
     struct pollfd *fds = calloc((size_t) (n > 0 ? n : 1), sizeof *fds);
