@@ -103,18 +103,21 @@ final class Dazai implements AutoCloseable {
 
     /** As {@link #start}, run through {@code wrapper} (nohup, sh -c 'trap …; exec "$@"' sh), which must exec java. */
     Daemon startUnder(List<String> wrapper, String... args) throws IOException {
-        List<String> all = new ArrayList<>(List.of("--socket-dir", socketDir.toString()));
-        all.addAll(List.of(args));
-        Daemon d = launchRaw(wrapper, List.of(), all, null, java.util.Map.of());
+        Daemon d = launchRaw(wrapper, List.of(), inSocketDir(args), null, java.util.Map.of());
         d.awaitReady();
         return d;
     }
 
     /** Starts the daemon without waiting for anything. */
     Daemon launch(String... args) throws IOException {
+        return launchRaw(inSocketDir(args), null);
+    }
+
+    /** {@code --socket-dir DIR ARGS}: the test's own socket directory first. */
+    private List<String> inSocketDir(String... args) {
         List<String> all = new ArrayList<>(List.of("--socket-dir", socketDir.toString()));
         all.addAll(List.of(args));
-        return launchRaw(all, null);
+        return all;
     }
 
     /** Starts {@code java -jar app.jar ARGS} exactly as given; stdin from {@code stdin} if not null. */
@@ -129,9 +132,7 @@ final class Dazai implements AutoCloseable {
 
     /** Starts {@code java JVM_OPTIONS -jar app.jar --socket-dir DIR ARGS}, with extra environment, without waiting. */
     Daemon launchJvm(List<String> jvmOptions, java.util.Map<String, String> env, String... args) throws IOException {
-        List<String> all = new ArrayList<>(List.of("--socket-dir", socketDir.toString()));
-        all.addAll(List.of(args));
-        return launchRaw(List.of(), jvmOptions, all, null, env);
+        return launchRaw(List.of(), jvmOptions, inSocketDir(args), null, env);
     }
 
     private Daemon launchRaw(List<String> wrapper, List<String> jvmOptions, List<String> args, Path stdin,
