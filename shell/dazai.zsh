@@ -1,88 +1,159 @@
-# dazai shell integration for zsh: ties the daemon's liveness slot to this interactive session.
-#   eval "$(java -jar /path/to/app.jar shell-init zsh)"     or     source /path/to/dazai.zsh
-# It starts one heartbeat client in the background and stops it when the shell exits, so an armed
-# daemon wipes its secret when the session ends. Nothing here may break or slow down the shell:
-# every failure becomes one "dazai: session UNGUARDED (...)" line and the shell goes on.
-# Settings (all optional): DAZAI_SOCKET_DIR, DAZAI_JAR, DAZAI_JAVA, DAZAI_HEARTBEAT_LOG.
+# dazai for zsh: this interactive shell keeps a running dazai daemon attached while it lives.
+#   In ~/.zshrc:   . /path/to/share/dazai/dazai.zsh       (or in a checkout: . shell/dazai.zsh)
+#
+# At start the shell writes one line, "PID STARTTIME TTY KIND", into the daemon's sessions
+# directory; the daemon pins that process by pidfd and start time and sees it end by itself
+# (docs/OPERATIONS.md, "What counts as presence"). So nothing of dazai runs per shell, and the
+# common path forks nothing: builtins and /proc only. Inside tmux the tmux client this shell is
+# shown in registers instead (one `tmux` call, in the background); inside GNU screen nothing does.
+# Anything missing: one "dazai: session UNGUARDED (reason; what to do)" line, and the shell goes on.
+# Completion: _dazai (zsh/_dazai beside this file) goes on fpath, and is bound at once if compinit
+# already ran; a compinit later in ~/.zshrc finds it there; with no compinit at all, compctl lists
+# the subcommands. Settings: DAZAI_SOCKET_DIR (exported, as ssh-agent's SSH_AUTH_SOCK is), DAZAI_JAVA.
 
-# Only interactive shells carry a session; scripts that source ~/.zshrc are left alone.
 if [[ -o interactive ]]; then
   # `emulate -L zsh` in every function: the user's options (nounset, ksharrays, shwordsplit...)
-  # must not change what these lines mean, and our option changes must not leak back.
-
-  # A heartbeat this shell started earlier and that still runs: sourcing again must not add one.
-  __dazai_running() {
-    emulate -L zsh
-    [[ -n ${__dazai_hb_pid-} ]] && builtin kill -0 $__dazai_hb_pid 2>/dev/null
-  }
+  # must not change what these lines mean, and ours must not leak back.
 
   __dazai_unguarded() {
     emulate -L zsh
     print -ru2 -- "dazai: session UNGUARDED ($1)"
   }
 
-  # Checks only what costs no process (a JVM start would delay the prompt), then launches the
-  # heartbeat in the background and returns at once.
-  __dazai_start() {
+  # The daemon's rule (app/…/cli/Locations.java), case by case; SocketDirAgreementTest runs both.
+  __dazai_socket_dir() {
     emulate -L zsh
-    __dazai_running && return 0
-    local dir=$DAZAI_SOCKET_DIR
-    local java=${DAZAI_JAVA:-${__dazai_shell_init_java:-java}}
-    local jar=${DAZAI_JAR:-${__dazai_shell_init_jar:-}}
-    local here=${__dazai_source_dir-}
-    if [[ -z $jar && -n $here ]]; then
-      if [[ -f $here/app.jar ]]; then jar=$here/app.jar; else jar=$here/../app/target/app.jar; fi
+    local d
+    if [[ -n ${DAZAI_SOCKET_DIR-} ]]; then
+      d=$DAZAI_SOCKET_DIR
+      [[ $d == /* ]] || d=$PWD/$d
+    elif [[ ${XDG_RUNTIME_DIR-} == /* && -d $XDG_RUNTIME_DIR && -O $XDG_RUNTIME_DIR ]]; then
+      d=$XDG_RUNTIME_DIR
+      while [[ $d == */ && $d != / ]]; do d=${d%/}; done
+      d=${d%/}/dazai
+    else
+      d=/tmp/dazai-$EUID
     fi
-    if ! (( $+commands[$java] )) && [[ ! ( $java == */* && -x $java && -f $java ) ]]; then
-      __dazai_unguarded "no java: '$java' not found; install a JDK 17+ or set DAZAI_JAVA"
-      return 0
-    fi
-    if [[ -z $jar || ! -f $jar ]]; then
-      __dazai_unguarded "no app.jar at '${jar:-?}'; set DAZAI_JAR to its path"
-      return 0
-    fi
-    if [[ ! -S $dir/heartbeat.sock ]]; then
-      __dazai_unguarded "no daemon: $dir/heartbeat.sock missing; start it with: java -jar $jar"
-      return 0
-    fi
-    local pid=
-    if [[ -r $dir/dazai.pid ]] && IFS= read -r pid <$dir/dazai.pid && [[ -n $pid ]] &&
-       ! builtin kill -0 $pid 2>/dev/null; then
-      __dazai_unguarded "no daemon: pid $pid in $dir/dazai.pid is gone; start it with: java -jar $jar"
-      return 0
-    fi
-    # Job control off (local to this function): the child is not a process-group leader, so setsid
-    # makes it one without forking away from this shell; `&!` keeps it out of the job table (no
-    # "[1] 1234", no "done"). no_bg_nice: a starved heartbeat could miss its pings.
-    setopt no_monitor no_bg_nice
-    # The subshell this forks is the heartbeat itself: it probes its tools here, off the prompt's
-    # path, then execs into them, so the JVM keeps this shell as its parent.
-    # setsid: no terminal signal (^C, ^Z, hang-up) reaches the heartbeat; the shell alone decides.
-    # setpriv --pdeathsig: if the shell dies without running zshexit (kill -9), the heartbeat gets
-    # SIGTERM too, so the connection still drops. Each is skipped where it does not exist.
-    # A client JVM that only sends PINGs needs no optimising compiler and almost no heap.
-    {
-      local -a wrap
-      # Keys meant for the foreground job must not stop or kill it where setsid is missing (macOS).
-      trap '' INT QUIT TSTP TTIN TTOU
-      wrap=()
-      if (( $+commands[setsid] )); then wrap+=(setsid); fi
-      if (( $+commands[setpriv] )) && setpriv --pdeathsig TERM true >/dev/null 2>&1; then
-        wrap+=(setpriv --pdeathsig TERM)
-      fi
-      exec $wrap $java -XX:TieredStopAtLevel=1 -XX:+UseSerialGC -Xshare:auto \
-        -XX:-UsePerfData -Xms8m -Xmx48m -Xss512k -jar $jar heartbeat
-    } </dev/null >>${DAZAI_HEARTBEAT_LOG:-/dev/null} 2>&1 &!
-    typeset -g __dazai_hb_pid=$!
-    return 0
+    typeset -g __dazai_dir=$d
   }
 
-  # Closing the heartbeat's connection is what tells the daemon the session ended.
-  __dazai_stop() {
+  # True if $1 is a real directory (not a link) owned by this user.
+  __dazai_own_dir() {
     emulate -L zsh
-    if [[ -n ${__dazai_hb_pid-} ]]; then
-      builtin kill -TERM $__dazai_hb_pid 2>/dev/null
-      typeset -g __dazai_hb_pid=
+    [[ -d $1 && ! -L $1 && -O $1 ]]
+  }
+
+  # Fields 22 (start time) and 7 (tty_nr) of /proc/$1/stat; the command name (field 2) may hold
+  # spaces and ')', so fields are counted from the last ')'.
+  __dazai_stat() {
+    emulate -L zsh
+    local line rest
+    { read -r line <"/proc/$1/stat" } 2>/dev/null || return 1
+    rest=${line##*\) }
+    local -a f
+    f=(${=rest})
+    typeset -g __dazai_starttime=${f[20]-} __dazai_ttynr=${f[5]-}
+    [[ $__dazai_starttime == <-> && $__dazai_ttynr == <-> ]]
+  }
+
+  # The terminal's name from tty_nr, as the daemon derives it (ProcessFacts.ttyName); "-" if none.
+  __dazai_tty_name() {
+    emulate -L zsh
+    local -i nr=$1 major minor
+    typeset -g __dazai_tty=-
+    (( nr != 0 )) || return 0
+    major=$(( (nr >> 8) & 0xfff ))
+    minor=$(( (nr & 0xff) | ((nr >> 12) & 0xfff00) ))
+    if (( major >= 136 && major <= 143 )); then
+      __dazai_tty=pts/$(( (major - 136) * 256 + minor ))
+    elif (( major == 4 )); then
+      if (( minor < 64 )); then __dazai_tty=tty$minor; else __dazai_tty=ttyS$(( minor - 64 )); fi
+    fi
+  }
+
+  # Writes the entry for process $1 (kind $2) into the sessions directory, mode 0600.
+  __dazai_write_entry() {
+    emulate -L zsh
+    setopt clobber
+    local pid=$1 kind=$2 entry=$__dazai_dir/sessions/$1 line old um= k v
+    local -i rc
+    __dazai_stat $pid || { __dazai_unguarded "cannot read /proc/$pid/stat; dazai needs Linux's /proc"; return 1 }
+    __dazai_tty_name $__dazai_ttynr
+    line="$pid $__dazai_starttime $__dazai_tty $kind"
+    # Sourced again: the same line is there already, and rewriting it would only churn.
+    if [[ -f $entry && ! -L $entry ]] && { IFS= read -r old <$entry } 2>/dev/null && [[ $old == $line ]]; then
+      return 0
+    fi
+    # The umask without a fork: /proc/PID/status says it (Linux >= 4.7).
+    while IFS=$': \t' read -r k v; do
+      if [[ $k == Umask ]]; then um=$v; break; fi
+    done <"/proc/$$/status"
+    if [[ -n $um ]]; then
+      umask 077
+      { print -r -- $line >$entry } 2>/dev/null
+      rc=$?
+      umask $um
+    else
+      ( umask 077; print -r -- $line >$entry ) 2>/dev/null
+      rc=$?
+    fi
+    if (( rc != 0 )); then
+      __dazai_unguarded "cannot write $entry; check that $__dazai_dir/sessions is yours and writable"
+      return 1
+    fi
+  }
+
+  # In the background, so the prompt never waits on tmux: the client this shell is shown in.
+  __dazai_register_tmux_client() {
+    emulate -L zsh
+    local client
+    client=$(command tmux display-message -p '#{client_pid}' 2>/dev/null)
+    if [[ $client != <1-> ]]; then
+      __dazai_unguarded "inside tmux, but tmux names no client for this pane (detached?); attach, or run: . ${__dazai_file:-dazai.zsh}"
+      return 1
+    fi
+    __dazai_write_entry $client "tmux client"
+  }
+
+  __dazai_register() {
+    emulate -L zsh
+    local again=". ${__dazai_file:-/path/to/dazai.zsh}"
+    __dazai_socket_dir
+    typeset -gx DAZAI_SOCKET_DIR=$__dazai_dir
+    # GNU screen: its windows outlive the login that ran it, and that login counts already.
+    [[ -n ${STY-} ]] && return 0
+    if ! __dazai_own_dir $__dazai_dir; then
+      if [[ -e $__dazai_dir || -L $__dazai_dir ]]; then
+        __dazai_unguarded "$__dazai_dir is not a directory of yours; remove it or set DAZAI_SOCKET_DIR"
+      else
+        __dazai_unguarded "no daemon: $__dazai_dir missing; start one (setsid -f dazai), then run: $again"
+      fi
+      return 0
+    fi
+    if ! __dazai_own_dir $__dazai_dir/sessions; then
+      if [[ -e $__dazai_dir/sessions || -L $__dazai_dir/sessions ]]; then
+        __dazai_unguarded "$__dazai_dir/sessions is not a directory of yours; remove it and restart the daemon"
+      else
+        __dazai_unguarded "no daemon: $__dazai_dir/sessions missing; start one (setsid -f dazai), then run: $again"
+      fi
+      return 0
+    fi
+    # The entry counts even while no daemon runs: a daemon reads the entries it finds at start.
+    if [[ -n ${TMUX-} ]]; then
+      # No job control around the fork, and `&!`: no "[1] 1234" now and no "done" later.
+      setopt no_monitor no_bg_nice
+      __dazai_register_tmux_client </dev/null >/dev/null &!
+    else
+      local kind=zsh
+      [[ -o login ]] && kind="zsh login"
+      __dazai_write_entry $$ $kind || return 0
+    fi
+    local pid=
+    { read -r pid <$__dazai_dir/dazai.pid } 2>/dev/null
+    if [[ $pid != <1-> ]]; then
+      __dazai_unguarded "no daemon: no pidfile $__dazai_dir/dazai.pid; start one (setsid -f dazai); this shell counts once it runs"
+    elif ! builtin kill -0 $pid 2>/dev/null; then
+      __dazai_unguarded "no daemon: pid $pid in $__dazai_dir/dazai.pid is gone; start one (setsid -f dazai); this shell counts once it runs"
     fi
     return 0
   }
@@ -90,22 +161,42 @@ if [[ -o interactive ]]; then
   # An anonymous function runs at once, under our options rather than the user's.
   () {
     emulate -L zsh
-    # zshexit_functions is additive: other hooks (and a user's own zshexit) keep running.
-    typeset -ga zshexit_functions
-    if (( ! ${zshexit_functions[(Ie)__dazai_stop]} )); then
-      zshexit_functions+=(__dazai_stop)
-    fi
-    typeset -g __dazai_source_dir=${${(%):-%x}:A:h}
-    # The same rule as the CLI, exported so that subcommands find the daemon, as SSH_AUTH_SOCK does.
-    if [[ -z ${DAZAI_SOCKET_DIR-} ]]; then
-      if [[ -n ${XDG_RUNTIME_DIR-} ]]; then
-        typeset -g DAZAI_SOCKET_DIR=$XDG_RUNTIME_DIR/dazai
-      else
-        typeset -g DAZAI_SOCKET_DIR=/tmp/dazai-$UID
+    typeset -g __dazai_file=${${(%):-%x}:A}
+    typeset -g __dazai_here=${__dazai_file:h}
+
+    # A `dazai` command where none is on PATH: the launcher beside this file (share/dazai/ in the
+    # tarball), else the jar of this checkout, else the jar `dazai shell-init` named.
+    # A walk over $path, not $+commands: that hashes every command on PATH first (~2 ms).
+    local d found=0
+    for d in $path; do
+      if [[ -x $d/dazai && ! -d $d/dazai ]]; then found=1; break; fi
+    done
+    if (( ! found && ! $+functions[dazai] && ! $+aliases[dazai] )); then
+      if [[ -x $__dazai_here/../../bin/dazai ]]; then
+        typeset -g __dazai_launcher=$__dazai_here/../../bin/dazai
+        dazai() { "$__dazai_launcher" "$@" }
+      elif [[ -f ${__dazai_jar:-$__dazai_here/../app/target/app.jar} ]]; then
+        typeset -g __dazai_jar=${__dazai_jar:-$__dazai_here/../app/target/app.jar}
+        dazai() { "${DAZAI_JAVA:-java}" -jar "$__dazai_jar" "$@" }
       fi
     fi
-    export DAZAI_SOCKET_DIR
-    __dazai_start
+
+    # Completion: the native function on fpath (no bashcompinit, no compopt).
+    if [[ -r $__dazai_here/zsh/_dazai ]]; then
+      if (( ! ${fpath[(Ie)$__dazai_here/zsh]} )); then
+        fpath=($__dazai_here/zsh $fpath)
+      fi
+      autoload -Uz _dazai
+      if (( $+functions[compdef] )); then
+        compdef _dazai dazai
+      else
+        # No compinit (yet): the old, built-in completion lists the subcommands meanwhile; a
+        # compinit later takes _dazai from fpath instead.
+        compctl -k '(heartbeat status register panic cancel signal shell-init)' dazai 2>/dev/null
+      fi
+    fi
+
+    __dazai_register
   }
 fi
 true

@@ -1,14 +1,19 @@
 ------------------------------- MODULE MCTrace -------------------------------
-(* A small model whose whole state graph the kernel replays (trace          *)
-(* conformance): both modes and both grace settings, one holder PID that   *)
-(* the OS may recycle once, one reconnect and one BUSY connection.  Dump    *)
-(* it with  -dump dot,actionlabels target/trace/DeadMan.dot.                *)
+(* Presence, for the kernel's trace conformance: a small model whose whole  *)
+(* state graph the kernel replays.  Both modes and both grace settings, two *)
+(* heartbeat connections (an attach and a BUSY, a loss and a reconnect) and *)
+(* one session, no holder PIDs (MCTraceHolders has those).  Every action of *)
+(* Next takes a step in this graph or in MCTraceHolders'.  Dump it with     *)
+(*   -dump dot,actionlabels target/trace/DeadMan.dot                        *)
 EXTENDS DeadMan
 
-TraceModes         == {"DryRun", "Armed"}
-TraceGraces        == {"Zero", "Window"}
-TracePids          == {1}
-TraceMaxPidReuses  == 1
-TraceMaxReconnects == 1
-TraceMaxBusy       == 1
+CONSTANTS s1   \* a model value
+
+TraceModes        == {"DryRun", "Armed"}
+TraceGraces       == {"Zero", "Window"}
+TracePids         == {}
+TraceMaxPidReuses == 0
+TraceMaxConns     == 2
+TraceSessions     == {s1}
+TraceConsumerPids == {}
 =============================================================================

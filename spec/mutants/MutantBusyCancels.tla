@@ -6,11 +6,12 @@ EXTENDS MCDeadMan
 
 SecondClientCancels(c) ==
     /\ state = "Grace"
-    /\ c \in busy
+    /\ told[c] = "Busy"
     /\ state' = "Attached"
-    /\ canceller' = c
-    /\ UNCHANGED <<fixed, secret, fires, earlyPanic, processes, sequence,
-                   slot, slotConn, conns, busy, reconnects>>
+    /\ window' = "None"
+    /\ cancels' = cancels \cup {[how |-> "Cancel", window |-> window, callerTold |-> told[c]]}
+    /\ UNCHANGED <<fixed, ready, secret, fires, earlyPanic, ended, os, holders, sequence,
+                   conns, open, pendingHello, told, slotConn, presence>>
 
-MutantSpec == Init /\ [][Next \/ \E c \in busy : SecondClientCancels(c)]_vars /\ Fairness
+MutantSpec == Init /\ [][Next \/ \E c \in Conns : SecondClientCancels(c)]_vars /\ Fairness
 =============================================================================

@@ -4,12 +4,12 @@
 EXTENDS MCDeadMan
 
 HeartbeatCancelsTooLate ==
-    /\ state \in {"Killing", "Wiping", "Unlinking"}
-    /\ slot = "Held"
+    /\ slotConn # 0
+    /\ state \in SequenceStates
     /\ state' = "Attached"
-    /\ canceller' = slotConn
-    /\ UNCHANGED <<fixed, secret, fires, earlyPanic, processes, sequence,
-                   slot, slotConn, conns, busy, reconnects>>
+    /\ cancels' = cancels \cup {[how |-> "Cancel", window |-> window, callerTold |-> told[slotConn]]}
+    /\ UNCHANGED <<fixed, window, ready, secret, fires, earlyPanic, ended, os, holders,
+                   sequence, conns, open, pendingHello, told, slotConn, presence>>
 
 MutantSpec == Init /\ [][Next \/ HeartbeatCancelsTooLate]_vars /\ Fairness
 =============================================================================

@@ -15,8 +15,9 @@ HardPanicChecksGate ==
 HardPanicFires ==
     /\ sawOpen
     /\ sawOpen' = FALSE
-    /\ Fire
-    /\ UNCHANGED <<fixed, secret, earlyPanic, processes, sequence, liveness>>
+    /\ Fire("Panic")
+    /\ UNCHANGED <<fixed, ready, secret, earlyPanic, ended, os, holders, signalled,
+                   killed, clients, presence>>
 
 MutantSpec ==
     /\ Init /\ sawOpen = FALSE

@@ -6,11 +6,12 @@ EXTENDS MCDeadMan
 DaemonKillsHolderInAnyMode(p) ==
     /\ state = "Killing"
     /\ p = NextToKill
-    /\ p \in alive /\ gen[p] = pinned[p]
-    /\ killed' = killed \cup {<<p, pinned[p]>>}
+    /\ Runs(p, pinned[p])
+    /\ killed' = killed \cup {<<p, gen[p]>>}
     /\ alive' = alive \ {p}
     /\ signalled' = signalled \cup {p}
-    /\ UNCHANGED <<fixed, daemon, gen, pinned, reuses, liveness>>
+    /\ UNCHANGED <<fixed, daemon, gen, reuses, forked, holders, doomed, firedBy, clients,
+                   presence>>
 
 MutantSpec == Init /\ [][Next \/ \E p \in Pids : DaemonKillsHolderInAnyMode(p)]_vars /\ Fairness
 =============================================================================

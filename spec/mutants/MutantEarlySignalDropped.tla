@@ -7,7 +7,8 @@ EXTENDS MCDeadMan
 EarlySignalIsDropped ==
     /\ state \in EarlyStates
     /\ earlyPanic' = TRUE
-    /\ UNCHANGED <<fixed, state, secret, fires, processes, sequence, liveness>>
+    /\ UNCHANGED <<fixed, state, window, ready, secret, fires, ended, os, holders,
+                   sequence, clients, presence>>
 
 MutantSpec == Init /\ [][Next \/ EarlySignalIsDropped]_vars /\ Fairness
 =============================================================================

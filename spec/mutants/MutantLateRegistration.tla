@@ -5,11 +5,11 @@
 EXTENDS MCDeadMan
 
 OwnerRegistersHolderAnyTime(p) ==
-    /\ state \notin EndStates
+    /\ Running
     /\ pinned[p] = 0
     /\ p \in alive
     /\ pinned' = [pinned EXCEPT ![p] = gen[p]]
-    /\ UNCHANGED <<fixed, daemon, alive, gen, reuses, sequence, liveness>>
+    /\ UNCHANGED <<fixed, daemon, os, trees, received, sequence, clients, presence>>
 
 MutantSpec == Init /\ [][Next \/ \E p \in Pids : OwnerRegistersHolderAnyTime(p)]_vars /\ Fairness
 =============================================================================

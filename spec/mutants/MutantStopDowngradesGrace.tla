@@ -2,13 +2,15 @@
 (* Breaks LostHeartbeatEventuallyFires.  SIGTERM inside a grace window     *)
 (* stops cleanly instead of firing: whoever took the machine ends a        *)
 (* pending panic with `kill` and the holders live on.                      *)
-EXTENDS MCDeadMan
+EXTENDS MCPresence
 
 OwnerStopsInsideWindow ==
     /\ state = "Grace"
     /\ state' = "Stopped"
     /\ secret' = "Wiped"
-    /\ UNCHANGED <<fixed, fires, earlyPanic, processes, sequence, liveness>>
+    /\ ended' = "Exit0"
+    /\ UNCHANGED <<fixed, window, ready, fires, earlyPanic, os, holders, sequence,
+                   clients, presence>>
 
 MutantSpec == Init /\ [][Next \/ OwnerStopsInsideWindow]_vars /\ Fairness
 =============================================================================

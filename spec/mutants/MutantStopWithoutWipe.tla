@@ -4,9 +4,11 @@
 EXTENDS MCDeadMan
 
 OwnerStopsWithoutWipe ==
-    /\ state \in {"Starting", "Loading", "Waiting", "Attached"}
+    /\ state \in LiveStates \ {"Grace"}
     /\ state' = "Stopped"
-    /\ UNCHANGED <<fixed, secret, fires, earlyPanic, processes, sequence, liveness>>
+    /\ ended' = "Exit0"
+    /\ UNCHANGED <<fixed, window, ready, secret, fires, earlyPanic, os, holders, sequence,
+                   clients, presence>>
 
 MutantSpec == Init /\ [][Next \/ OwnerStopsWithoutWipe]_vars /\ Fairness
 =============================================================================

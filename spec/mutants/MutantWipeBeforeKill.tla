@@ -7,7 +7,8 @@ EXTENDS MCDeadMan
 DaemonWipesWithoutWaiting ==
     /\ state = "Killing"
     /\ state' = "Wiping"
-    /\ UNCHANGED <<fixed, secret, fires, earlyPanic, processes, sequence, liveness>>
+    /\ UNCHANGED <<fixed, window, ready, secret, fires, earlyPanic, ended, os, holders,
+                   sequence, clients, presence>>
 
 MutantSpec == Init /\ [][Next \/ DaemonWipesWithoutWaiting]_vars /\ Fairness
 =============================================================================

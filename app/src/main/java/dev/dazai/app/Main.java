@@ -6,7 +6,11 @@ import dev.dazai.app.cli.ExitCodes;
 import dev.dazai.app.cli.UserError;
 import dev.dazai.kernel.port.out.SecretLoadException;
 import java.io.PrintWriter;
+import java.util.Arrays;
 import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.IExecutionExceptionHandler;
+import picocli.CommandLine.IParameterExceptionHandler;
 import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.ParseResult;
 
@@ -22,8 +26,32 @@ public final class Main {
 
     public static void main(String[] args) {
         quietOnNewJdks();
-        int code = commandLine().execute(args);
+        CommandLine client = clientCommand(args);
+        int code = client != null
+                ? client.execute(Arrays.copyOfRange(args, 1, args.length))
+                : commandLine().execute(args);
         System.exit(code);
+    }
+
+    /**
+     * The one client command {@code args} start with, configured as {@link #commandLine()} would,
+     * or null for everything else (the daemon, --help, --version). picocli builds the model of a
+     * command by reflection over its fields and annotations, and building all eight cost a client
+     * command more than the one it runs (issue #20). The names come from DazaiCommand's own
+     * {@code subcommands}, so help, man pages and completion keep listing every one.
+     */
+    static CommandLine clientCommand(String[] args) {
+        if (args.length == 0) {
+            return null;
+        }
+        for (Class<?> sub : DazaiCommand.class.getAnnotation(Command.class).subcommands()) {
+            Command c = sub.getAnnotation(Command.class);
+            if (c.name().equals(args[0]) || Arrays.asList(c.aliases()).contains(args[0])) {
+                // Its qualified name, as it reads under the parent: "dazai status" in usage and errors.
+                return configure(new CommandLine(sub).setCommandName("dazai " + c.name()));
+            }
+        }
+        return null;
     }
 
     /**
@@ -41,11 +69,31 @@ public final class Main {
 
     /** The configured command line: every failure becomes one line on stderr and a documented code. */
     public static CommandLine commandLine() {
-        CommandLine cl = new CommandLine(new DazaiCommand());
+        return configure(new CommandLine(new DazaiCommand()));
+    }
+
+    private static CommandLine configure(CommandLine cl) {
         cl.setCaseInsensitiveEnumValuesAllowed(true);
-        cl.setParameterExceptionHandler(Main::usageError);
-        cl.setExecutionExceptionHandler(Main::failure);
+        Failures failures = new Failures();
+        cl.setParameterExceptionHandler(failures);
+        cl.setExecutionExceptionHandler(failures);
         return cl;
+    }
+
+    /**
+     * A class, not two method references: a lambda costs a generated class at start, and one
+     * implementing picocli's interfaces (class files of Java 5) cannot be kept in the CDS archive.
+     */
+    private static final class Failures implements IParameterExceptionHandler, IExecutionExceptionHandler {
+        @Override
+        public int handleParseException(ParameterException e, String[] args) {
+            return usageError(e, args);
+        }
+
+        @Override
+        public int handleExecutionException(Exception e, CommandLine cl, ParseResult parsed) {
+            return failure(e, cl, parsed);
+        }
     }
 
     private static int usageError(ParameterException e, String[] args) {

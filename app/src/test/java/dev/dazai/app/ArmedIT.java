@@ -4,7 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.dazai.adapters.in.unixsocket.LineClient;
+import dev.dazai.app.client.LineClient;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -48,7 +48,7 @@ class ArmedIT {
         assertFalse(Dazai.alive(holder.pid()), "the registered holder is dead");
         assertFalse(Files.exists(dazai.pidfile()), "pidfile gone");
         assertFalse(Files.exists(dazai.heartbeatSocket()) || Files.exists(dazai.controlSocket()), "sockets gone");
-        Dazai.assertInOrder(d.log(), "LOST heartbeat pid " + hb.pid(), "GRACE_START 1000 ms", "FIRE GraceExpired",
+        Dazai.assertInOrder(d.log(), "LOST heartbeat pid " + hb.pid(), "GRACE_START 1000 ms", "FIRE TimerExpires",
                 "KILLED " + holder.pid(), "WIPED 32 bytes", "UNLINKED pidfile and sockets", "DIE SIGKILL self");
         assertFalse(d.log().contains("WOULD SIGKILL"), d.log());
     }
@@ -98,7 +98,7 @@ class ArmedIT {
             assertEquals(Optional.of("BYE"), hb.readLine());
         }
         assertEquals(0, d.awaitExit(), d.log());
-        Dazai.assertInOrder(d.log(), "CANCELLED by heartbeat pid", "TRIGGER Shutdown QUIT", "WIPED", "EXIT 0 stopped");
+        Dazai.assertInOrder(d.log(), "CANCELLED by heartbeat pid", "TRIGGER HeartbeatQuits", "WIPED", "EXIT 0 stopped");
         assertTrue(Dazai.alive(holder.pid()), "a clean stop leaves holders alone");
     }
 
@@ -110,7 +110,7 @@ class ArmedIT {
 
         Dazai.Run panic = dazai.client("panic");
         assertEquals(0, panic.exit(), panic.stderr());
-        d.awaitLog("GRACE_START 60000 ms, GracefulSignal control.sock PANIC");
+        d.awaitLog("GRACE_START 60000 ms, OwnerPanics control.sock PANIC");
         Dazai.Run cancel = dazai.client("cancel");
 
         assertEquals(0, cancel.exit(), cancel.stderr());
@@ -125,7 +125,7 @@ class ArmedIT {
         Dazai.Daemon d = dazai.start("--arm", "--grace", "60");
         Process hb = dazai.heartbeat(d);
         hb.destroyForcibly();
-        d.awaitLog("GRACE_START 60000 ms, HeartbeatLost");
+        d.awaitLog("GRACE_START 60000 ms, OwnerLosesHeartbeat");
 
         Process cancel = dazai.background(dazai.command(true, java.util.List.of("cancel", "--socket-dir",
                 dazai.socketDir().toString())));
@@ -147,7 +147,7 @@ class ArmedIT {
         assertTrue(hb.waitFor(Dazai.LIVENESS.toSeconds(), java.util.concurrent.TimeUnit.SECONDS));
         assertEquals(0, hb.exitValue(), "the heartbeat exits 0 after BYE");
         assertEquals(0, d.awaitExit(), d.log());
-        Dazai.assertInOrder(d.log(), "TRIGGER Shutdown QUIT from heartbeat pid " + hb.pid(), "WIPED", "EXIT 0 stopped");
+        Dazai.assertInOrder(d.log(), "TRIGGER HeartbeatQuits pid " + hb.pid(), "WIPED", "EXIT 0 stopped");
         assertTrue(Dazai.alive(holder.pid()), "a stand-down kills nobody");
     }
 }

@@ -3,7 +3,7 @@ package dev.dazai.app;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
-import dev.dazai.adapters.in.unixsocket.LineClient;
+import dev.dazai.app.client.LineClient;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;

@@ -54,7 +54,7 @@ class ExecIT {
 
         assertEquals(ArmedIT.SIGKILLED, d.awaitExit(), d.log());
         assertFalse(Dazai.alive(child), "the --exec child was killed");
-        Dazai.assertInOrder(d.log(), "REGISTERED pid " + child, "FIRE HardPanic", "KILLED " + child,
+        Dazai.assertInOrder(d.log(), "REGISTERED pid " + child, "FIRE OwnerPanicsHard", "KILLED " + child,
                 "WIPED " + secret.length + " bytes", "UNLINKED", "DIE");
     }
 

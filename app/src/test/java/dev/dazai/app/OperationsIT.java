@@ -68,6 +68,30 @@ class OperationsIT {
         }
     }
 
+    /**
+     * AsciiDoc turns a "--" between spaces into an em dash; in "--exec -- sh" that misleads. The
+     * page must print it as two hyphens (troff "\-\-"), and carry the sections a reader of a man
+     * page looks for after OPTIONS.
+     */
+    @Test
+    void theManPagePrintsDoubleDashesAndHasTheSectionsReadersLookFor() throws Exception {
+        Path man = JAR.toAbsolutePath().getParent().resolve("man");
+        String page = Files.readString(man.resolve("dazai.1"));
+        assertTrue(page.contains("\\-\\-exec \\-\\- sh"), "the CMD description shows --exec -- sh:\n" + page);
+        try (var pages = Files.list(man)) {
+            for (Path p : pages.filter(f -> f.toString().endsWith(".1")).toList()) {
+                String text = Files.readString(p);
+                assertTrue(!text.contains("\\(em") && !text.contains("\u2014"), "an em dash in " + p.getFileName());
+            }
+        }
+        for (String section : List.of("ENVIRONMENT", "FILES", "EXAMPLES", "SEE ALSO", "EXIT CODES")) {
+            assertTrue(page.contains("\n.SH \"" + section), section + " missing from dazai.1");
+        }
+        assertTrue(page.contains(".TH \"DAZAI\" \"1\"") && !page.contains("dazai dev"), "the version is the build's");
+        String status = Files.readString(man.resolve("dazai-status.1"));
+        assertTrue(status.contains("\n.SH \"EXAMPLES\"") && status.contains("\n.SH \"SEE ALSO\""), status);
+    }
+
     private record Result(int exit, String out, String err) {
         String lastLine() {
             String[] lines = err.strip().split("\n");

@@ -3,7 +3,7 @@ package dev.dazai.app;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.dazai.adapters.in.unixsocket.LineClient;
+import dev.dazai.app.client.LineClient;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Optional;
@@ -45,10 +45,10 @@ class PingTimeoutIT {
             assertEquals(ArmedIT.SIGKILLED, d.awaitExit(), d.log());
         }
         String log = d.log();
-        Dazai.assertInOrder(log, "ATTACHED", "TRIGGER PingTimeout after 2000 ms", "FIRE PingTimeout",
+        Dazai.assertInOrder(log, "ATTACHED", "TRIGGER PingDeadlinePasses after 2000 ms", "FIRE PingDeadlinePasses",
                 "KILLED " + holder.pid(), "WIPED", "UNLINKED", "DIE");
         assertTrue(!log.contains("LOST"), "the connection was never closed: " + log);
-        assertTrue(SignalsIT.mono(log, "TRIGGER PingTimeout") - SignalsIT.mono(log, "ATTACHED") >= 2000 - 5, log);
+        assertTrue(SignalsIT.mono(log, "TRIGGER PingDeadlinePasses") - SignalsIT.mono(log, "ATTACHED") >= 2000 - 5, log);
     }
 
     @Test
@@ -62,6 +62,6 @@ class PingTimeoutIT {
         assertTrue(d.process.isAlive(), d.log());
         assertEquals("Attached", d.statusField("state"));
         assertTrue(hb.isAlive());
-        assertTrue(!d.log().contains("PingTimeout"), d.log());
+        assertTrue(!d.log().contains("PingDeadlinePasses"), d.log());
     }
 }

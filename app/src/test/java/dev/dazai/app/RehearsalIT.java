@@ -42,7 +42,7 @@ class RehearsalIT {
 
         assertEquals(0, d.awaitExit(), d.log());
         String log = d.log();
-        Dazai.assertInOrder(log, "LOST heartbeat pid " + hb.pid(), "GRACE_START", "FIRE GraceExpired",
+        Dazai.assertInOrder(log, "LOST heartbeat pid " + hb.pid(), "GRACE_START", "FIRE TimerExpires",
                 "WOULD SIGKILL " + h1.pid(), "WIPED 32 bytes", "UNLINKED", "WOULD SIGKILL self", "EXIT 0 rehearsed");
         assertTrue(log.contains("WOULD SIGKILL " + h2.pid()), log);
         assertFalse(log.contains("KILLED"), log);
@@ -71,7 +71,7 @@ class RehearsalIT {
 
         d.signal("TERM");
         assertEquals(0, d.awaitExit(), d.log());
-        Dazai.assertInOrder(d.log(), "TRIGGER Shutdown SIGTERM", "WIPED", "UNLINKED", "EXIT 0 stopped");
+        Dazai.assertInOrder(d.log(), "TRIGGER OwnerStops SIGTERM", "WIPED", "UNLINKED", "EXIT 0 stopped");
         assertFalse(Files.exists(dazai.pidfile()));
     }
 
@@ -81,19 +81,19 @@ class RehearsalIT {
         Dazai.eventually("the pidfile", () -> Dazai.readPid(dazai.pidfile()).isPresent() || !d.process.isAlive());
         // USR1's default action would end the JVM: being alive and in Grace proves the handler was live.
         d.signal("USR1");
-        d.awaitLog("GRACE_START 60000 ms, GracefulSignal SIGUSR1");
+        d.awaitLog("GRACE_START 60000 ms, OwnerPanics SIGUSR1");
         assertTrue(d.process.isAlive(), d.log());
         String log = d.log();
         Dazai.assertInOrder(log, "LOADED 32 bytes", "Ready pid " + d.pid());
         // "Ready" is journalled just after the pidfile is written, so a signal sent the moment the
         // pidfile appears may be logged before it; what matters is that the machine was Waiting.
-        Dazai.assertInOrder(log, "Starting -> Loading on HandlersLive", "Loading -> Waiting on SecretLoaded",
-                "TRIGGER GracefulSignal SIGUSR1");
+        Dazai.assertInOrder(log, "Starting -> Loading on DaemonInstallsHandlers", "Loading -> Waiting on DaemonLoadsSecret",
+                "TRIGGER OwnerPanics SIGUSR1");
         assertEquals("Grace", d.statusField("state"));
 
         // A stop inside a window is not a way out of the panic: it fires (and, dry-run, exits 0).
         d.signal("TERM");
         assertEquals(0, d.awaitExit(), d.log());
-        Dazai.assertInOrder(d.log(), "FIRE Shutdown SIGTERM inside a grace window", "WIPED", "EXIT 0 rehearsed");
+        Dazai.assertInOrder(d.log(), "FIRE OwnerStops SIGTERM inside a grace window", "WIPED", "EXIT 0 rehearsed");
     }
 }

@@ -43,7 +43,7 @@ class SignalsIT {
 
         assertEquals(ArmedIT.SIGKILLED, d.awaitExit(), d.log());
         assertFalse(Dazai.alive(holder.pid()));
-        Dazai.assertInOrder(d.log(), "FIRE HardPanic SIGUSR2", "KILLED " + holder.pid(), "WIPED", "UNLINKED", "DIE");
+        Dazai.assertInOrder(d.log(), "FIRE OwnerPanicsHard SIGUSR2", "KILLED " + holder.pid(), "WIPED", "UNLINKED", "DIE");
         assertFalse(d.log().contains("GRACE_START"), d.log());
     }
 
@@ -56,10 +56,10 @@ class SignalsIT {
 
         assertEquals(ArmedIT.SIGKILLED, d.awaitExit(), d.log());
         String log = d.log();
-        Dazai.assertInOrder(log, "TRIGGER GracefulSignal SIGUSR1", "GRACE_START 2000 ms", "FIRE GraceExpired",
+        Dazai.assertInOrder(log, "TRIGGER OwnerPanics SIGUSR1", "GRACE_START 2000 ms", "FIRE TimerExpires",
                 "KILLED " + holder.pid(), "WIPED", "UNLINKED", "DIE");
         // Not a speed check: the window is a lower bound, on the journal's own monotonic clock.
-        assertTrue(mono(log, "FIRE GraceExpired") - mono(log, "GRACE_START") >= 2000 - 5, log);
+        assertTrue(mono(log, "FIRE TimerExpires") - mono(log, "GRACE_START") >= 2000 - 5, log);
         assertFalse(Dazai.alive(holder.pid()));
     }
 
@@ -68,13 +68,13 @@ class SignalsIT {
         Process holder = dazai.holder();
         Dazai.Daemon d = dazai.start("--arm", "--grace", "3600", "--register", Long.toString(holder.pid()));
         d.signal("HUP");
-        d.awaitLog("GRACE_START 3600000 ms, GracefulSignal SIGHUP");
+        d.awaitLog("GRACE_START 3600000 ms, OwnerPanics SIGHUP");
 
         Dazai.Run hard = dazai.client("panic", "--hard");
 
         assertEquals(0, hard.exit(), hard.stderr());
         assertEquals(ArmedIT.SIGKILLED, d.awaitExit(), d.log());
-        Dazai.assertInOrder(d.log(), "FIRE HardPanic control.sock PANIC HARD", "KILLED " + holder.pid(), "WIPED");
+        Dazai.assertInOrder(d.log(), "FIRE OwnerPanicsHard control.sock PANIC HARD", "KILLED " + holder.pid(), "WIPED");
     }
 
     @ParameterizedTest
@@ -87,7 +87,7 @@ class SignalsIT {
         d.signal(signal);
 
         assertEquals(0, d.awaitExit(), d.log());
-        Dazai.assertInOrder(d.log(), "TRIGGER Shutdown SIG" + signal, "WIPED 32 bytes", "UNLINKED",
+        Dazai.assertInOrder(d.log(), "TRIGGER OwnerStops SIG" + signal, "WIPED 32 bytes", "UNLINKED",
                 "EXIT 0 stopped by SIG" + signal);
         assertFalse(d.log().contains("FIRE"), d.log());
         assertTrue(Dazai.alive(holder.pid()), "a clean stop kills nobody");
@@ -103,7 +103,7 @@ class SignalsIT {
         Dazai.Daemon d = dazai.startUnder(List.of("sh", "-c", "trap '' INT; exec nohup \"$@\"", "sh"), "--grace", "3600");
 
         d.signal("HUP");
-        d.awaitLog("GRACE_START 3600000 ms, GracefulSignal SIGHUP");
+        d.awaitLog("GRACE_START 3600000 ms, OwnerPanics SIGHUP");
         String signals = Dazai.request(dazai.controlSocket(), "SIGNALS").orElseThrow();
         for (String name : List.of("HUP", "INT")) {
             assertTrue(Pattern.compile("\"signal\":\"" + name + "\",[^}]*\"how\":\"sun.misc.Signal handler; SIG_IGN at start,"
@@ -113,7 +113,7 @@ class SignalsIT {
 
         assertEquals(0, d.awaitExit(), d.log());
         Dazai.assertInOrder(d.log(), "WARNING SIGHUP was ignored at start", "WARNING SIGINT was ignored at start",
-                "TRIGGER GracefulSignal SIGHUP", "TRIGGER Shutdown SIGINT", "WIPED");
+                "TRIGGER OwnerPanics SIGHUP", "TRIGGER OwnerStops SIGINT", "WIPED");
     }
 
     @Test
@@ -131,7 +131,7 @@ class SignalsIT {
 
         Dazai.Run usr1 = dazai.client("signal", "usr1");
         assertEquals(0, usr1.exit(), usr1.stderr());
-        d.awaitLog("GRACE_START 3600000 ms, GracefulSignal SIGUSR1");
+        d.awaitLog("GRACE_START 3600000 ms, OwnerPanics SIGUSR1");
         Dazai.Run term = dazai.client("signal", "SIGTERM");
         assertEquals(0, term.exit(), term.stderr());
         assertEquals(0, d.awaitExit(), d.log());

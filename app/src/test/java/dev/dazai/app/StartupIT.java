@@ -138,9 +138,9 @@ class StartupIT {
     void underFlightRecorderOnTheCommandLineTheDaemonRefusesBeforeAnything() throws Exception {
         assertRefusedUnderFlightRecorder(List.of("-XX:StartFlightRecording"), Map.of(),
                 flightRecorderRefusal("-XX:StartFlightRecording"));
-        assertRefusedUnderFlightRecorder(List.of("-XX:+DisableAttachMechanism", "-XX:-UsePerfData",
-                "-XX:-CreateCoredumpOnCrash", "-XX:ErrorFile=/dev/null", "-XX:StartFlightRecording=settings=profile"),
-                Map.of(), flightRecorderRefusal("-XX:StartFlightRecording"));
+        List<String> hardened = new java.util.ArrayList<>(dev.dazai.app.daemon.Reexec.FLAGS);
+        hardened.add("-XX:StartFlightRecording=settings=profile");
+        assertRefusedUnderFlightRecorder(hardened, Map.of(), flightRecorderRefusal("-XX:StartFlightRecording"));
     }
 
     /** The bare flag in JAVA_TOOL_OPTIONS crashes HotSpot itself (17 and 25) before main; with a value JFR starts. */
@@ -188,10 +188,12 @@ class StartupIT {
     }
 
     @Test
-    void shellInitPrintsASnippetAndHelpListsTheExitCodes() throws Exception {
+    void shellInitPrintsTheBundledShellFileWhereNoneIsInstalledAndHelpListsTheExitCodes() throws Exception {
         Dazai.Run bash = dazai.run(dazai.command(true, List.of("shell-init", "bash")), null);
         assertEquals(0, bash.exit(), bash.stderr());
-        assertTrue(bash.stdout().contains("heartbeat"), bash.stdout());
+        // The test's private copy of the jar has no dazai.bash beside it: the bundled file, naming the jar.
+        assertTrue(bash.stdout().startsWith("__dazai_jar='/") && bash.stdout().contains("__dazai_register"),
+                bash.stdout());
         Dazai.Run help = dazai.run(dazai.command(true, List.of("--help")), null);
         assertEquals(0, help.exit());
         for (String s : List.of("--arm", "--grace", "--ping-timeout", "--socket-dir", "--pidfile", "--secret-stdin",
@@ -207,10 +209,12 @@ class StartupIT {
         d.signal("TERM");
         assertEquals(0, d.awaitExit());
         for (String line : d.log().strip().split("\n")) {
-            assertTrue(line.matches("\\{\"time\":\"[^\"]+\",\"mono_ms\":\\d+,\"event\":\"[A-Z_]+\",\"detail\":\".*\"}"),
-                    line);
+            assertTrue(line.matches("\\{\"time\":\"[^\"]+\",\"mono_ms\":\\d+,\"level\":\"(info|warning|error)\","
+                    + "\"event\":\"[A-Z_]+\",\"detail\":\".*\"(,\"\\w+\":.*)?}"), line);
         }
         assertTrue(d.log().contains("\"event\":\"EXIT\""), d.log());
+        assertTrue(d.log().matches("(?s).*\"event\":\"EXIT\",[^\n]*\"status\":0\\}.*"), "EXIT carries its status: " + d.log());
+        assertTrue(d.log().matches("(?s).*\"event\":\"TRIGGER\",[^\n]*\"source\":\"SIGTERM\".*"), "the trigger's signal: " + d.log());
     }
 
     private static String lastLine(String text) {

@@ -31,7 +31,7 @@ import org.openjdk.jcstress.infra.results.ZZ_Result;
  * "fire the gate, then wipe" cannot both miss each other.
  *
  * <p>The kernel variant models that ordering with the real {@link FireGate} and the very steps of
- * {@code DeadManSwitch#loadSecret} and {@code #hardPanic}, over a toy {@link SecretMemory}; it does
+ * {@code DeadManSwitch#daemonLoadsSecret} and {@code #ownerPanicsHard}, over a toy {@link SecretMemory}; it does
  * not drive the real {@code DeadManSwitch}. Measured: one switch (Spring machine, kernel thread,
  * start, hard panic, close) costs about 8 ms warm, so jcstress would see ~120 samples a second
  * instead of millions, and this race needs the two steps to overlap within nanoseconds.
@@ -65,12 +65,12 @@ public class EarlySignal_01_SignalDuringLoad {
     @Outcome(id = "false, true",  expect = FORBIDDEN,              desc = "The load was abandoned, yet a secret is still held.")
     @State
     public static class Naive {
-        private volatile SecretMemory memory;
+        private volatile SecretPages memory;
         private boolean loaded;
 
         @Actor
         public void daemonLoadsSecret() {
-            SecretMemory m = new SecretPages();
+            SecretPages m = new SecretPages();
             m.load();
             memory = m;
             loaded = true;
@@ -78,7 +78,7 @@ public class EarlySignal_01_SignalDuringLoad {
 
         @Actor
         public void earlySignalArrives() {
-            SecretMemory m = memory;
+            SecretPages m = memory;
             if (m != null) {
                 m.wipe();
             }
@@ -86,7 +86,7 @@ public class EarlySignal_01_SignalDuringLoad {
 
         @Arbiter
         public void afterBoth(ZZ_Result r) {
-            SecretMemory m = memory;
+            SecretPages m = memory;
             r.r1 = loaded;
             r.r2 = m != null && m.size() > 0;
         }
@@ -102,7 +102,7 @@ public class EarlySignal_01_SignalDuringLoad {
     @State
     public static class Kernel {
         private final FireGate gate = new FireGate();
-        private final SecretMemory memory = new SecretPages();
+        private final SecretPages memory = new SecretPages();
         private boolean loaded;
 
         /** DaemonLoadsSecret: the steps of DeadManSwitch#loadSecret, in its order. */

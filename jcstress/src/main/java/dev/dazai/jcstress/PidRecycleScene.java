@@ -3,6 +3,8 @@ package dev.dazai.jcstress;
 import dev.dazai.jcstress.os.Incarnation;
 import dev.dazai.jcstress.os.ProcessTable;
 import dev.dazai.kernel.port.out.HolderKiller;
+import dev.dazai.kernel.port.out.Holder;
+import dev.dazai.kernel.port.out.Pin;
 import java.util.OptionalLong;
 import java.util.function.Function;
 import org.openjdk.jcstress.infra.results.ZZ_Result;
@@ -22,7 +24,7 @@ abstract class PidRecycleScene {
 
     PidRecycleScene(Function<ProcessTable, HolderKiller> killerOverTable) {
         killer = killerOverTable.apply(table);
-        killer.register(HOLDER_PID, OptionalLong.of(holder.startTime()));
+        killer.register(Pin.of(HOLDER_PID, OptionalLong.of(holder.startTime())), Holder.Reach.PROCESS);
     }
 
     /** ProcessExits, its parent reaps it, then OsRecyclesPid: the number goes to a new process. */

@@ -1,31 +1,30 @@
 package dev.dazai.kernel;
 
 import java.util.concurrent.BlockingQueue;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
-import java.util.function.Consumer;
-import java.util.function.Supplier;
 
 /**
- * The one thread that owns the state machine. Adapters' threads post work here and never touch
- * the machine; a task the loop itself posts runs at once, in order, so nothing deadlocks on itself.
+ * One thread the kernel owns, fed by a queue. Adapters' threads post work here and return; a task
+ * the loop posts to itself runs at once, in order, so nothing waits on itself. There is no
+ * "post and wait for the answer with a timeout": an answer given after a timeout could disagree
+ * with what the queued work later did, so answers travel back through callbacks instead.
  */
 final class KernelLoop implements AutoCloseable {
 
-    private static final Runnable POISON = () -> { };
-
-    private final BlockingQueue<Runnable> queue = new LinkedBlockingQueue<>();
-    private final Consumer<Throwable> onError;
-    private final Thread thread;
-
-    KernelLoop(Consumer<Throwable> onError) {
-        this("dazai-kernel", onError);
+    /** What the loop does with a task that throws. An {@link Error} means the kernel can no longer be trusted. */
+    interface Failures {
+        void failed(Thread thread, Throwable t);
     }
 
-    KernelLoop(String name, Consumer<Throwable> onError) {
-        this.onError = onError;
+    private final BlockingQueue<Runnable> queue = new LinkedBlockingQueue<>();
+    private final Failures failures;
+    private final Thread thread;
+    private volatile boolean closed;
+
+    KernelLoop(String name, Failures failures) {
+        this.failures = failures;
         this.thread = new Thread(this::loop, name);
         this.thread.setDaemon(true);
     }
@@ -44,36 +43,6 @@ final class KernelLoop implements AutoCloseable {
             runSafely(task);
         } else {
             queue.add(task);
-        }
-    }
-
-    /** Runs {@code task} on the loop and waits for its answer; {@code fallback} if the loop is stuck. */
-    <T> T call(Supplier<T> task, long timeoutMillis, T fallback) {
-        if (onLoop()) {
-            return task.get();
-        }
-        CompletableFuture<T> answer = new CompletableFuture<>();
-        queue.add(() -> {
-            try {
-                answer.complete(task.get());
-            } catch (RuntimeException | Error e) {
-                answer.completeExceptionally(e);
-                throw e;
-            }
-        });
-        try {
-            return answer.get(timeoutMillis, TimeUnit.MILLISECONDS);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            return fallback;
-        } catch (java.util.concurrent.ExecutionException e) {
-            Throwable cause = e.getCause();
-            if (cause instanceof RuntimeException re) {
-                throw re;
-            }
-            throw new IllegalStateException(cause);
-        } catch (java.util.concurrent.TimeoutException e) {
-            return fallback;
         }
     }
 
@@ -96,14 +65,11 @@ final class KernelLoop implements AutoCloseable {
     }
 
     private void loop() {
-        while (true) {
+        while (!closed) {
             Runnable task;
             try {
                 task = queue.take();
             } catch (InterruptedException e) {
-                return;
-            }
-            if (task == POISON) {
                 return;
             }
             runSafely(task);
@@ -113,13 +79,15 @@ final class KernelLoop implements AutoCloseable {
     private void runSafely(Runnable task) {
         try {
             task.run();
-        } catch (RuntimeException | Error e) {
-            onError.accept(e);
+        } catch (Throwable t) {
+            failures.failed(thread, t);
         }
     }
 
+    /** Stops taking tasks; those still queued never run (tests only: the daemon ends by its sequence). */
     @Override
     public void close() {
-        queue.add(POISON);
+        closed = true;
+        queue.add(() -> { });
     }
 }

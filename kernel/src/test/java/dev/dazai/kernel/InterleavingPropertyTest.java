@@ -1,15 +1,15 @@
 package dev.dazai.kernel;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.quicktheories.QuickTheory.qt;
 import static org.quicktheories.generators.SourceDSL.booleans;
 import static org.quicktheories.generators.SourceDSL.integers;
 import static org.quicktheories.generators.SourceDSL.lists;
 
-import dev.dazai.kernel.domain.Invariants;
 import dev.dazai.kernel.domain.Mode;
 import dev.dazai.kernel.port.in.Liveness.Heartbeat;
-import dev.dazai.kernel.port.out.RegistrationException;
+import dev.dazai.kernel.port.in.Presence.Session;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -26,7 +26,7 @@ import org.junit.jupiter.api.Test;
  */
 class InterleavingPropertyTest {
 
-    private static final int OPS = 13;
+    private static final int OPS = 17;
 
     @Test
     void sequentialInterleavingsKeepEveryInvariant() {
@@ -82,10 +82,10 @@ class InterleavingPropertyTest {
                 });
     }
 
-    /** The outside world: a heartbeat per lane, holders that come and go, signals, time. */
+    /** The outside world: a heartbeat connection per lane, holders that come and go, signals, time. */
     private static final class World {
         private final Rig rig;
-        private final ConcurrentHashMap<Integer, Heartbeat> beats = new ConcurrentHashMap<>();
+        private final ConcurrentHashMap<Integer, Rig.Line> lines = new ConcurrentHashMap<>();
 
         World(Rig rig) {
             this.rig = rig;
@@ -94,41 +94,42 @@ class InterleavingPropertyTest {
         void apply(int op, int lane) {
             long holder = 100 + (op % 3);
             switch (op) {
-                case 0 -> rig.dms.handlersLive();
+                case 0 -> rig.dms.daemonInstallsHandlers();
                 case 1 -> {
                     try {
-                        rig.dms.loadSecret();
+                        rig.dms.daemonLoadsSecret();
                     } catch (IllegalStateException outOfOrder) {
                         // the kernel refuses a load before handlers are live, or a second one
                     }
                 }
                 case 2 -> {
-                    Optional<Heartbeat> hb = rig.dms.hello(10 + lane);
-                    hb.ifPresent(h -> beats.put(lane, h));
-                }
-                case 3 -> take(lane).ifPresent(Heartbeat::lost);
-                case 4 -> Optional.ofNullable(beats.get(lane)).ifPresent(Heartbeat::cancel);
-                case 5 -> Optional.ofNullable(beats.get(lane)).ifPresent(Heartbeat::ping);
-                case 6 -> rig.dms.gracefulSignal("SIGHUP");
-                case 7 -> rig.dms.hardPanic("SIGUSR2");
-                case 8 -> rig.dms.shutdown("SIGTERM");
-                case 9, 10 -> {
-                    try {
-                        rig.dms.register(holder, OptionalLong.empty());
-                    } catch (RegistrationException fired) {
-                        // refused once the sequence began: that is the policy
+                    Rig.Line line = rig.connect(10 + lane);
+                    rig.dms.clientSaysHello(line, 10 + lane);
+                    Rig.Line old = lines.put(lane, line);
+                    if (old != null) {
+                        old.hangUp();
                     }
                 }
-                case 11 -> {
-                    rig.holders.exits(101);
-                }
+                case 3 -> Optional.ofNullable(lines.remove(lane)).ifPresent(Rig.Line::hangUp);
+                case 4 -> granted(lane).ifPresent(Heartbeat::cancels);
+                case 5 -> granted(lane).ifPresent(Heartbeat::pings);
+                case 6 -> rig.dms.ownerPanics("SIGHUP");
+                case 7 -> rig.dms.ownerPanicsHard("SIGUSR2");
+                case 8 -> rig.dms.ownerStops("SIGTERM");
+                case 9 -> rig.dms.ownerRegistersHolder(holder, OptionalLong.empty(), answer -> { });
+                case 10 -> rig.dms.ownerUnregistersHolder(holder, answer -> { });
+                case 11 -> rig.holders.exits(101);
                 case 12 -> rig.clock.advance(700);
+                case 13 -> granted(lane).ifPresent(Heartbeat::quits);
+                case 14 -> rig.dms.daemonAbortsStart(3, "start-up failed");
+                case 15 -> rig.dms.sessionStarts(new Session(20 + lane, 1, "pts/" + lane, "bash", 0));
+                case 16 -> rig.dms.sessionEnds(new Session(20 + lane, 1, "pts/" + lane, "bash", 0));
                 default -> throw new IllegalArgumentException("op " + op);
             }
         }
 
-        private Optional<Heartbeat> take(int lane) {
-            return Optional.ofNullable(beats.remove(lane));
+        private Optional<Heartbeat> granted(int lane) {
+            return Optional.ofNullable(lines.get(lane)).map(l -> l.heartbeat);
         }
 
         void check() {
@@ -139,8 +140,15 @@ class InterleavingPropertyTest {
             if (mode == Mode.DryRun) {
                 assertEquals(List.of(), rig.callsStartingWith("kill"), "DryRunNeverKills");
             }
-            long ends = rig.calls.stream().filter(c -> c.equals("die") || c.startsWith("exit")).count();
-            assertEquals(true, ends <= 1, "the process ended twice: " + rig.calls);
+            assertTrue(rig.ends() <= 1, "the process ended twice: " + rig.calls);
+            for (Rig.Line line : lines.values()) {
+                if (line.answers.contains("BUSY")) {
+                    assertEquals(List.of("BUSY"), line.answers, "a line told BUSY was answered again");
+                }
+            }
+            long welcomedAndOpen = lines.values().stream()
+                    .filter(l -> l.answers.contains("WELCOME") && !l.closed && !l.hungUp).count();
+            assertTrue(welcomedAndOpen <= 1, "two open connections were told WELCOME: " + rig.journal);
         }
     }
 }

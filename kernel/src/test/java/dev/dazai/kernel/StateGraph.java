@@ -53,8 +53,9 @@ final class StateGraph {
             Matcher n = NODE.matcher(line);
             if (n.matches()) {
                 Map<String, String> vars = new LinkedHashMap<>();
-                for (String part : n.group(2).split("\\\\n")) {
-                    Matcher v = VAR.matcher(part);
+                // A variable's line starts with "/\\ "; TLC wraps a long value onto more lines.
+                for (String part : n.group(2).split("\\\\n(?=/\\\\\\\\ )")) {
+                    Matcher v = VAR.matcher(part.replaceAll("\\\\n\\s*", " "));
                     if (v.matches()) {
                         vars.put(v.group(1), v.group(2).replace("\\\"", "\""));
                     }

@@ -14,6 +14,8 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -24,7 +26,7 @@ import java.util.regex.Pattern;
 /** The real daemon, {@code java -jar app.jar}, as a child process with its journal in a file. */
 final class Daemon implements AutoCloseable {
 
-    private static final Pattern HEARTBEAT_PID = Pattern.compile("\"heartbeat_pid\":(\\d+)");
+    private static final Pattern SESSION_PID = Pattern.compile("\\{\"pid\":(\\d+)");
 
     private final Process process;
     private final Path socketDir;
@@ -38,11 +40,12 @@ final class Daemon implements AutoCloseable {
 
     /**
      * Starts a dry-run daemon with {@code env} (which decides its socket directory, as it would for
-     * a user) and waits until both sockets exist. {@code --grace 0}: a lost heartbeat fires at once.
+     * a user) and {@code --grace graceSeconds}, and waits until it is ready (its pidfile exists).
      */
-    static Daemon start(Path jar, Map<String, String> env, Path socketDir, Path log, Duration timeout)
+    static Daemon start(Path jar, Map<String, String> env, Path socketDir, Path log, int graceSeconds, Duration timeout)
             throws IOException, InterruptedException {
-        List<String> cmd = new ArrayList<>(List.of(javaBinary(), "-jar", jar.toString(), "--grace", "0"));
+        List<String> cmd = new ArrayList<>(List.of(javaBinary(), "-jar", jar.toString(), "--grace",
+                Integer.toString(graceSeconds)));
         ProcessBuilder pb = new ProcessBuilder(cmd);
         pb.environment().clear();
         pb.environment().putAll(env);
@@ -51,13 +54,13 @@ final class Daemon implements AutoCloseable {
         pb.redirectInput(ProcessBuilder.Redirect.from(Path.of("/dev/null").toFile()));
         Daemon d = new Daemon(pb.start(), socketDir, log);
         long deadline = System.nanoTime() + timeout.toNanos();
-        while (!(Files.exists(socketDir.resolve("heartbeat.sock")) && Files.exists(socketDir.resolve("control.sock")))) {
+        while (!Files.exists(socketDir.resolve("dazai.pid"))) {
             if (!d.process.isAlive()) {
-                fail("the daemon exited with " + d.process.exitValue() + " before its sockets appeared:\n" + d.log());
+                fail("the daemon exited with " + d.process.exitValue() + " before it was ready:\n" + d.log());
             }
             if (System.nanoTime() > deadline) {
                 d.close();
-                fail("the daemon's sockets did not appear in " + socketDir + " within " + timeout.toSeconds() + " s:\n" + d.log());
+                fail("the daemon's pidfile did not appear in " + socketDir + " within " + timeout.toSeconds() + " s:\n" + d.log());
             }
             Thread.sleep(50);
         }
@@ -102,23 +105,45 @@ final class Daemon implements AutoCloseable {
         return sb.toString();
     }
 
-    /** Waits until a heartbeat holds the slot and returns its PID, as STATUS reports it. */
-    long awaitAttached(Duration timeout) throws IOException, InterruptedException {
+    /**
+     * Waits until STATUS lists exactly the sessions {@code pids} (in any order) and returns that
+     * STATUS line.
+     */
+    String awaitSessions(Duration timeout, long... pids) throws IOException, InterruptedException {
         long deadline = System.nanoTime() + timeout.toNanos();
+        Set<Long> want = new TreeSet<>();
+        for (long p : pids) {
+            want.add(p);
+        }
         String last = "";
         while (System.nanoTime() < deadline) {
             if (!process.isAlive()) {
-                fail("the daemon exited with " + process.exitValue() + " while waiting for a heartbeat:\n" + log());
+                fail("the daemon exited with " + process.exitValue() + " while waiting for sessions " + want + ":\n" + log());
             }
             last = status();
-            Matcher m = HEARTBEAT_PID.matcher(last);
-            if (last.contains("\"state\":\"Attached\"") && m.find()) {
-                return Long.parseLong(m.group(1));
+            if (sessions(last).equals(want)) {
+                return last;
             }
-            Thread.sleep(200);
+            Thread.sleep(100);
         }
-        fail("no heartbeat attached within " + timeout.toSeconds() + " s; last STATUS: " + last + "\njournal:\n" + log());
-        return -1;
+        fail("STATUS did not list sessions " + want + " within " + timeout.toSeconds() + " s; last STATUS: " + last
+                + "\njournal:\n" + log());
+        return last;
+    }
+
+    /** The PIDs of the "sessions" array of a STATUS line. */
+    static Set<Long> sessions(String status) {
+        Set<Long> pids = new TreeSet<>();
+        int at = status.indexOf("\"sessions\":[");
+        if (at < 0) {
+            return pids;
+        }
+        String array = status.substring(at, status.indexOf(']', at));
+        Matcher m = SESSION_PID.matcher(array);
+        while (m.find()) {
+            pids.add(Long.parseLong(m.group(1)));
+        }
+        return pids;
     }
 
     /** The daemon's exit code, or a failure (with its journal) if it is still running. */

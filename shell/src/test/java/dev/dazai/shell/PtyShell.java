@@ -35,7 +35,15 @@ final class PtyShell implements AutoCloseable {
 
     /** Starts {@code shell -i} under a pty, with exactly {@code env} as its environment. */
     static PtyShell start(Shell shell, Map<String, String> env, Path workDir) throws IOException {
-        ProcessBuilder pb = new ProcessBuilder(List.of("script", "-qfec", shell.binary + " -i", "/dev/null"));
+        return run(shell.binary + " -i", env, workDir);
+    }
+
+    /**
+     * Runs {@code command} (a shell command line) on a new pty. script's child makes itself a
+     * session leader with the pty as its controlling terminal, as sshd does for a login.
+     */
+    static PtyShell run(String command, Map<String, String> env, Path workDir) throws IOException {
+        ProcessBuilder pb = new ProcessBuilder(List.of("script", "-qfec", command, "/dev/null"));
         pb.environment().clear();
         pb.environment().putAll(env);
         pb.directory(workDir.toFile());
@@ -110,6 +118,16 @@ final class PtyShell implements AutoCloseable {
         }
         reader.join(TimeUnit.SECONDS.toMillis(5));
         return process.exitValue();
+    }
+
+    /**
+     * What a dropped SSH connection does to a login: the pty's master side goes (script is
+     * SIGKILLed), so the kernel hangs up the terminal: SIGHUP to its session leader and its
+     * foreground process group.
+     */
+    void dropConnection() throws InterruptedException {
+        process.destroyForcibly();
+        process.waitFor(30, TimeUnit.SECONDS);
     }
 
     /** The screen without escape sequences and carriage returns, for failure messages. */

@@ -18,7 +18,8 @@ import java.util.stream.Stream;
 /**
  * TLC, run as a child JVM on one module and one config, its output kept in {@code target/tlc/<name>.out}.
  * A child process rather than {@code tlc2.TLC.main} in the test JVM, because TLC calls
- * {@code System.exit} and keeps static state between runs.
+ * {@code System.exit} and keeps static state between runs. Liveness is checked once, on the
+ * complete graph ({@code -lncheck final}), not again and again while the graph grows.
  */
 final class Tlc {
 
@@ -64,16 +65,20 @@ final class Tlc {
     private final Path specDir;
     private final Path workDir;
     private final Duration timeout;
+    private final String workers;
 
     /**
      * @param specDir where DeadMan.tla lives; mutants in sub-directories find it through TLA-Library
      * @param workDir where each run gets its log, its states directory and its temp directory
      * @param timeout a generous bound for liveness of the test only, never a speed assertion
+     * @param workers TLC's -workers: "auto", or "1" where the first violation found must be a
+     *     shortest one (with several workers TLC's search is only roughly breadth-first)
      */
-    Tlc(Path specDir, Path workDir, Duration timeout) {
+    Tlc(Path specDir, Path workDir, Duration timeout, String workers) {
         this.specDir = specDir;
         this.workDir = workDir;
         this.timeout = timeout;
+        this.workers = workers;
     }
 
     /** Model-checks {@code module} with {@code config}; {@code extraArgs} go before the config (e.g. -dump). */
@@ -93,10 +98,13 @@ final class Tlc {
                 "-DTLA-Library=" + specDir,
                 "-cp", tlaToolsJar().toString(),
                 "tlc2.TLC",
-                "-workers", "auto",
+                "-workers", workers,
+                "-lncheck", "final",
                 "-metadir", runDir.resolve("states").toString()));
         command.addAll(List.of(extraArgs));
-        command.addAll(List.of("-config", config.toAbsolutePath().toString(), module.toAbsolutePath().toString()));
+        // The module by its bare name, from its own directory: TLC 2.18 given an absolute module path
+        // looks for a config from another directory in the wrong place ("File not found").
+        command.addAll(List.of("-config", config.toAbsolutePath().toString(), module.getFileName().toString()));
 
         long start = System.nanoTime();
         Process tlc = new ProcessBuilder(command)

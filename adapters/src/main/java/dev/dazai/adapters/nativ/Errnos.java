@@ -14,6 +14,8 @@ public final class Errnos {
     public static final int ENOSYS = Errno.ENOSYS.intValue();
     public static final int ENOENT = Errno.ENOENT.intValue();
     public static final int ECHILD = Errno.ECHILD.intValue();
+    public static final int ELOOP = Errno.ELOOP.intValue();
+    public static final int EACCES = Errno.EACCES.intValue();
 
     private Errnos() {
     }

@@ -55,13 +55,23 @@ public interface LibC {
 
     int pipe2(@Out int[] fds, int flags);
 
+    int dup2(int oldFd, int newFd);
+
     int fcntl(int fd, int cmd, int arg);
 
     int poll(Pointer fds, long nfds, int timeoutMillis);
 
+    // ---- inotify (Linux) -------------------------------------------------------------------
+
+    int inotify_init1(int flags);
+
+    int inotify_add_watch(int fd, String path, int mask);
+
     // ---- processes, limits, signals --------------------------------------------------------
 
     int getpid();
+
+    long sysconf(int name);
 
     int kill(int pid, int signal);
 
@@ -80,6 +90,13 @@ public interface LibC {
     int __libc_current_sigrtmax();
 
     int waitpid(int pid, @Out int[] status, int options);
+
+    int waitid(int idType, int id, Pointer info, int options);
+
+    /** Replaces this process (same PID): {@code dazai run} becomes its command. */
+    int execve(String path, @In CharSequence[] argv, @In CharSequence[] envp);
+
+    int sigprocmask(int how, @In Pointer set, Pointer oldSet);
 
     int clock_gettime(int clockId, @Out Pointer timespec);
 

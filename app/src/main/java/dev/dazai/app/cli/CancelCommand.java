@@ -19,14 +19,16 @@ import picocli.CommandLine.Option;
  * {@code dazai cancel}: stop a pending grace window. Only liveness cancels (DESIGN.md), so this
  * never asks control.sock to cancel: if a heartbeat is attached, it asks that heartbeat (SIGUSR1)
  * to send CANCEL on its own connection; if the heartbeat was lost, it reconnects itself (the HELLO
- * is what cancels) and stays in the foreground as the new heartbeat.
+ * is what cancels) and stays in the foreground as the new heartbeat. A HELLO does not cancel a
+ * window a panic opened, so with no heartbeat attached such a window is refused with what to do.
  */
 @Command(name = "cancel", mixinStandardHelpOptions = true, versionProvider = VersionProvider.class,
         showDefaultValues = true,
         description = {
             "Cancel a pending grace window through the heartbeat socket.",
             "With a heartbeat attached, it signals that heartbeat (SIGUSR1) to send CANCEL. With none (it was"
-                    + " lost), it reconnects and stays attached in the foreground as the new heartbeat.",
+                    + " lost), it reconnects and stays attached in the foreground as the new heartbeat; a"
+                    + " reconnect does not cancel a window a panic opened.",
         })
 public final class CancelCommand implements Callable<Integer> {
 
@@ -56,6 +58,11 @@ public final class CancelCommand implements Callable<Integer> {
         if (!"Grace".equals(state)) {
             throw UserError.refused("nothing to cancel: no grace window is pending (state " + state
                     + "); to attach a heartbeat, run dazai heartbeat");
+        }
+        if ("Panic".equals(ControlClient.text(status, "window"))) {
+            // A reconnect would attach without cancelling: saying "cancelled" then would be a lie.
+            throw UserError.refused("a panic opened this grace window, and a reconnect does not cancel a panic;"
+                    + " attach a heartbeat (dazai heartbeat) and run dazai cancel again to cancel through it");
         }
         return new HeartbeatLoop(at.heartbeatSocket(), intervalMillis).run(() -> {
             System.out.println("cancelled: reconnected as the heartbeat (pid " + ProcessHandle.current().pid()

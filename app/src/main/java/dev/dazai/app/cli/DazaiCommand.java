@@ -43,17 +43,24 @@ import picocli.CommandLine.Parameters;
             "0:clean stop, finished rehearsal, or done",
             "1:refused by the daemon (BUSY, ERR, signal not handled, nothing to cancel)",
             "2:usage: bad option or argument",
-            "3:environment: socket taken, path too long, lock refused, no daemon, missing secret, Java Flight Recorder on",
+            "3:environment: socket taken, path too long, lock refused, no daemon, missing secret, Java Flight Recorder on,"
+                    + " a socket directory or daemon that is not yours (clients check before they send), no java (bin/dazai)",
             "137:an armed fire (the daemon SIGKILLs itself after the wipe)",
         },
         subcommands = {
             HeartbeatCommand.class,
             StatusCommand.class,
+            AddCommand.class,
+            RemoveCommand.class,
+            RunCommand.class,
             RegisterCommand.class,
+            UnregisterCommand.class,
             PanicCommand.class,
             CancelCommand.class,
+            StopCommand.class,
             SignalCommand.class,
             ShellInitCommand.class,
+            DoctorCommand.class,
         })
 public final class DazaiCommand implements Callable<Integer> {
 
@@ -69,8 +76,15 @@ public final class DazaiCommand implements Callable<Integer> {
     long graceMillis;
 
     @Option(names = "--ping-timeout", paramLabel = "S", converter = Seconds.class, defaultValue = "0",
-            description = "Panic when no HELLO or PING arrives for this long, counted from start; 0 turns it off.")
+            description = "A loss of liveness when the heartbeat sends no HELLO or PING for this long (counted from"
+                    + " ready); never while a session lives; 0 turns it off.")
     long pingTimeoutMillis;
+
+    @Option(names = "--lifetime", paramLabel = "DURATION", converter = Lifetime.class, defaultValue = "0",
+            description = "A graceful panic this long after the secret is held, present or not, as ssh-agent -t:"
+                    + " seconds or units (90m, 8h, 1h30m); the heartbeat's CANCEL may still take the window back;"
+                    + " 0 turns it off.")
+    long lifetimeMillis;
 
     @Mixin
     SocketDirOption where;
@@ -98,6 +112,10 @@ public final class DazaiCommand implements Callable<Integer> {
         @Option(names = "--generate", required = true, paramLabel = "BYTES",
                 description = "Generate BYTES random bytes (getrandom) as the secret.")
         Integer generate;
+
+        @Option(names = "--no-secret", required = true,
+                description = "Start with no secret; add them later with dazai add NAME.")
+        boolean none;
     }
 
     @Option(names = "--register", paramLabel = "PID", showDefaultValue = Help.Visibility.NEVER,
@@ -112,6 +130,13 @@ public final class DazaiCommand implements Callable<Integer> {
     @Parameters(paramLabel = "CMD", arity = "0..*", showDefaultValue = Help.Visibility.NEVER,
             description = "With --exec: the command to run and its arguments, after -- (e.g. --exec -- sh -c '…').")
     List<String> command = new ArrayList<>();
+
+    @Option(names = "--containment", paramLabel = "HOW", defaultValue = "auto",
+            description = "How a consumer (--exec, dazai run) and all it starts are kept together and killed whole:"
+                    + " cgroup (a cgroup v2 each, cgroup.kill; needs root or systemd Delegate=yes), subreaper (a"
+                    + " child-subreaper tree walked through /proc), or auto (cgroup where possible):"
+                    + " ${COMPLETION-CANDIDATES}.")
+    DaemonOptions.Containment containment;
 
     @Option(names = "--require-lock",
             description = "Refuse to start (exit 3) if the secret's memory cannot be locked, instead of warning.")
@@ -138,6 +163,10 @@ public final class DazaiCommand implements Callable<Integer> {
             throw UserError.usage("unexpected argument '" + command.get(0) + "'; to run a holder, use --exec -- "
                     + String.join(" ", command) + ", or see dazai --help for the subcommands");
         }
+        if (exec && secret != null && secret.none) {
+            throw UserError.usage("--exec gives the child the start-up secret, and --no-secret means there is none;"
+                    + " drop one of them");
+        }
         if (exec && command.isEmpty()) {
             throw UserError.usage("--exec needs a command; put it after --, e.g. --exec -- sh -c 'cat <&$DAZAI_SECRET_FD'");
         }
@@ -150,12 +179,14 @@ public final class DazaiCommand implements Callable<Integer> {
                 arm ? Mode.Armed : Mode.DryRun,
                 graceMillis,
                 pingTimeoutMillis,
+                lifetimeMillis,
                 where.locations(pidfile),
                 source(),
                 List.copyOf(register),
                 List.copyOf(command),
                 requireLock,
-                logFormat == LogFormat.json);
+                logFormat == LogFormat.json,
+                containment);
     }
 
     private SecretSource source() {
@@ -167,6 +198,9 @@ public final class DazaiCommand implements Callable<Integer> {
         }
         if (secret.file != null) {
             return new SecretSource.FromFile(secret.file.toAbsolutePath());
+        }
+        if (secret.none) {
+            return new SecretSource.Nothing();
         }
         if (secret.fd != null) {
             if (secret.fd < 0) {

@@ -12,7 +12,10 @@ public final class ExitCodes {
     public static final int REFUSED = 1;
     /** Bad command line. */
     public static final int USAGE = 2;
-    /** The environment is not as needed: socket taken, path too long, lock refused, no daemon, missing file, JFR on. */
+    /**
+     * The environment is not as needed: socket taken, path too long, lock refused, no daemon,
+     * missing file, JFR on, a socket directory or daemon that is not yours.
+     */
     public static final int ENVIRONMENT = 3;
 
     private ExitCodes() {

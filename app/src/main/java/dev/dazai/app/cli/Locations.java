@@ -7,7 +7,8 @@ import java.util.Map;
 
 /**
  * Where the daemon's files live (DESIGN.md, Wire protocol): {@code $DAZAI_SOCKET_DIR} if set,
- * else {@code $XDG_RUNTIME_DIR/dazai/}, else {@code /tmp/dazai-$UID/}, holding {@code heartbeat.sock}, {@code control.sock} and, unless
+ * else {@code $XDG_RUNTIME_DIR/dazai/} if that is yours, else {@code /tmp/dazai-$UID/}, holding
+ * {@code heartbeat.sock}, {@code control.sock}, the {@code sessions/} directory and, unless
  * {@code --pidfile} says otherwise, {@code dazai.pid}. The daemon and every client compute the
  * same defaults, so a bare {@code dazai status} finds a bare {@code dazai}.
  */
@@ -32,17 +33,40 @@ public record Locations(Path socketDir, Path pidfile) {
         return socketDir.resolve(CONTROL_SOCKET);
     }
 
-    /** $DAZAI_SOCKET_DIR (the shell integration exports it, as ssh-agent does SSH_AUTH_SOCK), else DESIGN.md's rule. */
+    /**
+     * $DAZAI_SOCKET_DIR (the shell integration exports it, as ssh-agent does SSH_AUTH_SOCK), else
+     * DESIGN.md's rule. shell/dazai.bash and shell/dazai.zsh compute the same directory at every
+     * shell start, so each test here has its twin there (SocketDirAgreementTest runs both):
+     * <ul>
+     *   <li>{@code DAZAI_SOCKET_DIR} set and not empty: that directory;</li>
+     *   <li>{@code XDG_RUNTIME_DIR} an absolute path to a directory owned by this uid (links
+     *       followed, as bash's {@code -d} and {@code -O} do): {@code $XDG_RUNTIME_DIR/dazai};</li>
+     *   <li>anything else (unset, empty, relative, missing after {@code su} or in a container, a
+     *       file, someone else's): {@code /tmp/dazai-$UID}.</li>
+     * </ul>
+     */
     static Path defaultSocketDir(Map<String, String> env) {
+        return defaultSocketDir(env, uid());
+    }
+
+    static Path defaultSocketDir(Map<String, String> env, long uid) {
         String own = env.get("DAZAI_SOCKET_DIR");
-        if (own != null && !own.isBlank()) {
+        if (own != null && !own.isEmpty()) {
             return Path.of(own);
         }
         String xdg = env.get("XDG_RUNTIME_DIR");
-        if (xdg != null && !xdg.isBlank() && Files.isDirectory(Path.of(xdg))) {
+        if (xdg != null && xdg.startsWith("/") && ownedDirectory(Path.of(xdg), uid)) {
             return Path.of(xdg, "dazai");
         }
-        return Path.of("/tmp", "dazai-" + uid());
+        return Path.of("/tmp", "dazai-" + uid);
+    }
+
+    private static boolean ownedDirectory(Path dir, long uid) {
+        try {
+            return Files.isDirectory(dir) && ((Number) Files.getAttribute(dir, "unix:uid")).longValue() == uid;
+        } catch (IOException | UnsupportedOperationException | IllegalArgumentException | SecurityException e) {
+            return false;
+        }
     }
 
     /**

@@ -52,7 +52,28 @@ public final class SignalCommand implements Callable<Integer> {
         if (pid.isEmpty()) {
             throw UserError.environment("no pidfile at " + at.pidfile() + "; the daemon is not ready, or pass its --pidfile");
         }
-        long statusPid = ControlClient.number(control.status(), "pid");
+        // The PID to signal must be the one the kernel gives for the process that answers on the
+        // socket (SO_PEERCRED), not only what a pidfile or a reply says: those can be planted.
+        ControlClient.Answer status = control.exchange("STATUS");
+        if (status.line() == null) {
+            throw UserError.environment("the daemon on " + at.controlSocket() + " closed the connection without"
+                    + " answering STATUS; it may have stopped or fired");
+        }
+        long statusPid = ControlClient.number(control.parseStatus(status.line()), "pid");
+        long kernelPid;
+        try {
+            kernelPid = dev.dazai.app.client.SocketTrust.daemonPid(at.controlSocket());
+        } catch (dev.dazai.app.client.SocketTrust.UntrustedSocketException e) {
+            throw UserError.environment(e.getMessage());
+        } catch (java.io.IOException e) {
+            throw UserError.environment("cannot ask the kernel who listens on " + at.controlSocket() + " ("
+                    + e.getMessage() + "); nothing was sent");
+        }
+        if (kernelPid != pid.getAsLong()) {
+            throw UserError.environment("pidfile " + at.pidfile() + " says pid " + pid.getAsLong() + " but the process"
+                    + " listening on " + at.controlSocket() + " is pid " + kernelPid + "; nothing was sent: pass the"
+                    + " matching --pidfile");
+        }
         if (statusPid != pid.getAsLong()) {
             throw UserError.environment("pidfile " + at.pidfile() + " says pid " + pid.getAsLong() + " but the daemon on "
                     + at.controlSocket() + " is pid " + statusPid + "; pass the matching --pidfile");

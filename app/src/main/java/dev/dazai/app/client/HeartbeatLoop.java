@@ -1,6 +1,5 @@
 package dev.dazai.app.client;
 
-import dev.dazai.adapters.in.unixsocket.HeartbeatClient;
 import dev.dazai.app.cli.ExitCodes;
 import dev.dazai.app.cli.UserError;
 import java.io.BufferedReader;
@@ -46,6 +45,8 @@ public final class HeartbeatLoop {
         Optional<HeartbeatClient> attached;
         try {
             attached = HeartbeatClient.attach(socket, ProcessHandle.current().pid(), REPLY_TIMEOUT);
+        } catch (SocketTrust.UntrustedSocketException e) {
+            throw UserError.environment(e.getMessage());
         } catch (ConnectException e) {
             throw ControlClient.noDaemon(socket, e);
         } catch (IOException e) {

@@ -2,6 +2,8 @@ package dev.dazai.app.daemon;
 
 import dev.dazai.adapters.out.memory.Protections;
 import dev.dazai.adapters.out.memory.SecretSource;
+import dev.dazai.adapters.out.process.Hardening;
+import dev.dazai.adapters.out.pidfd.Containment;
 import dev.dazai.app.cli.Locations;
 import dev.dazai.app.cli.Seconds;
 import dev.dazai.kernel.domain.Mode;
@@ -20,7 +22,7 @@ final class Banner {
     private Banner() {
     }
 
-    static String text(long pid, DaemonOptions o, Protections p, long secretBytes) {
+    static String text(long pid, DaemonOptions o, Protections p, long secretBytes, Containment containment) {
         String jar = jar();
         String dir = dirOption(o.locations());
         boolean armed = o.mode() == Mode.Armed;
@@ -29,8 +31,20 @@ final class Banner {
                 .append(armed ? "ARMED: a lost heartbeat kills the holders and this daemon"
                         : "DRY-RUN: a rehearsal, nothing is killed")
                 .append('\n');
-        sb.append("  secret:    ").append(secretBytes).append(" bytes").append(synthetic(o.secret()))
-                .append(" in ").append(p.kind()).append(" memory").append(protections(p)).append('\n');
+        if (o.secret() instanceof SecretSource.Nothing) {
+            sb.append("  secret:    none yet; add one: dazai add NAME").append(dir).append(" < FILE").append('\n');
+        } else {
+            sb.append("  secret:    ").append(secretBytes).append(" bytes").append(synthetic(o.secret()))
+                    .append(" in ").append(p.kind()).append(" memory").append(protections(p)).append('\n');
+        }
+        sb.append("  contain:   ").append(containment.name()).append(containment.name().equals("cgroup")
+                ? ": each consumer (--exec, dazai run) in a cgroup of its own, killed whole by cgroup.kill"
+                : ": each consumer's tree kept by child subreapers and walked at the fire").append('\n');
+        sb.append("  consume:   dazai run").append(dir).append(" --secret NAME -- CMD ARGS   (CMD reads $DAZAI_SECRET_FD)")
+                .append('\n');
+        sb.append("  process:   ").append(new Hardening().noNewPrivs()
+                ? "no_new_privs set: nothing it or its holders exec gains privileges (setuid, file capabilities)"
+                : "no_new_privs NOT set on every thread: what it execs may gain privileges through setuid").append('\n');
         sb.append("  heartbeat: ").append(jar).append(" heartbeat").append(dir).append(" &").append('\n');
         sb.append("  status:    ").append(jar).append(" status").append(dir).append('\n');
         sb.append("  panic:     kill -USR1 ").append(pid).append("   (fires after the ")
@@ -66,8 +80,15 @@ final class Banner {
         return p.locked() ? s : s + "; NOT LOCKED, may be swapped";
     }
 
-    /** How to run this jar again: "java -jar /path/app.jar", or "dazai" when run from classes. */
+    /**
+     * How to run dazai again: the launcher that started this JVM (bin/dazai names itself in
+     * -Ddazai.launcher), else "java -jar /path/app.jar", or "dazai" when run from classes.
+     */
     private static String jar() {
+        String launcher = System.getProperty("dazai.launcher");
+        if (launcher != null && !launcher.isBlank()) {
+            return launcher;
+        }
         try {
             Path p = Path.of(Banner.class.getProtectionDomain().getCodeSource().getLocation().toURI());
             if (p.toString().endsWith(".jar")) {

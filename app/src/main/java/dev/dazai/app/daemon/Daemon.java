@@ -1,21 +1,27 @@
 package dev.dazai.app.daemon;
 
+import dev.dazai.adapters.in.presence.SessionDirectory;
+import dev.dazai.adapters.in.presence.SessionWatcher;
 import dev.dazai.adapters.in.signal.SignalSource;
 import dev.dazai.adapters.in.unixsocket.ConnectionLog;
 import dev.dazai.adapters.in.unixsocket.ControlServer;
 import dev.dazai.adapters.in.unixsocket.HeartbeatServer;
-import dev.dazai.adapters.in.unixsocket.LineClient;
 import dev.dazai.adapters.in.unixsocket.SocketDirectory;
 import dev.dazai.adapters.in.unixsocket.SocketSetupException;
 import dev.dazai.adapters.nativ.Fds;
+import dev.dazai.adapters.out.cgroup.CgroupContainment;
 import dev.dazai.adapters.out.clock.BootClock;
 import dev.dazai.adapters.out.fs.FileUnlinker;
 import dev.dazai.adapters.out.log.StreamJournal;
 import dev.dazai.adapters.out.memory.LockedSecretMemory;
 import dev.dazai.adapters.out.memory.MemoryOptions;
+import dev.dazai.adapters.out.memory.PipeSink;
+import dev.dazai.adapters.out.pidfd.Containment;
 import dev.dazai.adapters.out.pidfd.PidfdHolderKiller;
-import dev.dazai.adapters.out.pidfd.Pidfds;
+import dev.dazai.adapters.nativ.Pidfds;
+import dev.dazai.adapters.out.pidfd.PidfdPin;
 import dev.dazai.adapters.out.pidfd.ProcStat;
+import dev.dazai.adapters.out.pidfd.SubreaperContainment;
 import dev.dazai.adapters.out.pidfd.StartTimeHolderKiller;
 import dev.dazai.adapters.out.process.ExecLauncher;
 import dev.dazai.adapters.out.process.Hardening;
@@ -23,15 +29,18 @@ import dev.dazai.adapters.out.process.ProcessTerminator;
 import dev.dazai.adapters.out.systemd.SystemdNotifier;
 import dev.dazai.app.cli.Locations;
 import dev.dazai.app.cli.UserError;
+import dev.dazai.app.client.LineClient;
 import dev.dazai.kernel.DeadManSwitch;
 import dev.dazai.kernel.domain.Mode;
 import dev.dazai.kernel.domain.SwitchConfig;
+import dev.dazai.kernel.port.in.Registry.RegistryAnswer;
 import dev.dazai.kernel.port.out.HolderKiller;
 import dev.dazai.kernel.port.out.JournalEntry;
 import dev.dazai.kernel.port.out.JournalEntry.Kind;
+import dev.dazai.kernel.port.out.Pin;
 import dev.dazai.kernel.port.out.Ports;
-import dev.dazai.kernel.port.out.RegistrationException;
 import dev.dazai.kernel.port.out.SecretLoadException;
+import dev.dazai.kernel.port.out.Unlinker;
 import java.io.FileDescriptor;
 import java.io.FileOutputStream;
 import java.io.IOException;
@@ -41,6 +50,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.OptionalLong;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 
 /**
@@ -52,15 +62,20 @@ import java.util.concurrent.CountDownLatch;
  *   <li>harden the process (re-exec with the JVM flags, no dumps, no core files);</li>
  *   <li>check the places it will use (socket directory, path lengths, no live daemon there);</li>
  *   <li>construct the kernel, install signal handlers, tell the kernel they are live;</li>
+ *   <li>choose the containment of consumers (a cgroup each, or subreaper trees);</li>
  *   <li>load the secret into locked memory;</li>
- *   <li>register the --register holders, start and register the --exec child;</li>
- *   <li>listen on both sockets;</li>
+ *   <li>register the --register holders;</li>
+ *   <li>listen on both sockets, then watch the sessions directory;</li>
  *   <li>write the pidfile: from here on its presence means "handlers live, ready";</li>
- *   <li>hand the --exec child its secret, tell systemd READY=1 (if under it), print the banner, wait.</li>
+ *   <li>start the --exec child, contained, and make it a consumer of "default" (pinned and
+ *       contained before the kernel hands it the secret);</li>
+ *   <li>tell systemd READY=1 (if under it), print the banner;</li>
+ *   <li>tell the kernel start-up is over (it can no longer abort), wait.</li>
  * </ol>
  *
- * <p>From step 4 on, every way out goes through the kernel's terminator (which flushes the
- * journal and halts) after a wipe, so no failure path leaves the secret behind in a living JVM.
+ * <p>From step 4 on, every failure is the kernel's DaemonAbortsStart: decided at its gate like
+ * every other ending (a clean stop that wipes, unlinks, prints the one line and exits; the fire
+ * if a panic is already pending; nothing if the sequence already runs), while this thread parks.
  * The process ends only through the kernel: a rehearsal or stop exits 0, an armed fire SIGKILLs.
  */
 public final class Daemon {
@@ -89,6 +104,7 @@ public final class Daemon {
         Hardening hardening = new Hardening();
         boolean noDumps = hardening.disableDumps();
         boolean noCores = hardening.noCoreFiles();
+        boolean noNewPrivs = hardening.forbidNewPrivileges();
 
         StreamJournal journal = new StreamJournal(new FileOutputStream(FileDescriptor.err),
                 options.json() ? StreamJournal.Format.JSON : StreamJournal.Format.TEXT, StreamJournal.detectSystemd());
@@ -101,10 +117,15 @@ public final class Daemon {
         if (!noCores) {
             warn(journal, "RLIMIT_CORE could not be set to 0: a crash may write a core file");
         }
+        if (!noNewPrivs) {
+            warn(journal, "no_new_privs is not set on every thread (refused, or no re-exec: start the JVM under setpriv --no-new-privs): what the daemon execs may gain privileges through setuid");
+        }
 
         Locations at = options.locations();
         long self = ProcessHandle.current().pid();
         SocketDirectory dir = SocketDirectory.open(at.socketDir(), (int) Locations.uid());
+        // Presence: shells register in DIR/sessions/, which gets the same walls as DIR (exit 3 if unsafe).
+        Path sessionsDir = SessionDirectory.open(dir.path(), (int) Locations.uid());
         refuseLiveDaemon(dir.heartbeatSocket());
         refuseLiveDaemon(dir.controlSocket());
         Pidfile.checkNotTaken(at.pidfile(), self);
@@ -112,21 +133,32 @@ public final class Daemon {
 
         LockedSecretMemory memory = new LockedSecretMemory(options.secret(),
                 new MemoryOptions(options.requireLock(), MemoryOptions.DEFAULT_MAX_BYTES), journal);
+        ExecLauncher launcher = new ExecLauncher();
+        Containment containment = containment(journal, launcher);
         HolderKiller holders = PidfdHolderKiller.supported()
-                ? new PidfdHolderKiller(journal) : new StartTimeHolderKiller(journal);
-        FileUnlinker unlinker = new FileUnlinker(List.of());
-        ProcessTerminator terminator = new ProcessTerminator(journal);
+                ? new PidfdHolderKiller(journal, containment) : new StartTimeHolderKiller(journal);
+        FileUnlinker files = new FileUnlinker(List.of());
+        // The consumers' cgroups go with the files, on every ending; their processes are not touched.
+        Unlinker unlinker = () -> {
+            try {
+                files.unlink();
+            } finally {
+                containment.cleanUp();
+            }
+        };
         DeadManSwitch kernel = new DeadManSwitch(
-                new SwitchConfig(options.mode(), options.graceMillis(), options.pingTimeoutMillis()),
-                new Ports(memory, holders, unlinker, terminator, new BootClock(journal), journal));
-        Startup startup = new Startup(memory, unlinker, terminator, journal);
+                new SwitchConfig(options.mode(), options.graceMillis(), options.pingTimeoutMillis(), options.lifetimeMillis()),
+                new Ports(memory, holders, unlinker, new ProcessTerminator(journal), new BootClock(journal), journal));
+        kernel.start();
+        // An Error in any thread (a selector, the clock, a JVM thread) is a hard panic; anything
+        // else that ends a thread is journalled.
+        Thread.setDefaultUncaughtExceptionHandler(kernel::threadDied);
         try {
-            kernel.start();
             SignalSource signals = new SignalSource();
             signals.install(kernel, journal);
-            kernel.handlersLive();
+            kernel.daemonInstallsHandlers();
 
-            if (!kernel.loadSecret()) {
+            if (!kernel.daemonLoadsSecret()) {
                 // A signal during start-up took over; the kernel's sequence ends the process.
                 return parkForever();
             }
@@ -136,128 +168,130 @@ public final class Daemon {
             for (long pid : options.register()) {
                 register(kernel, pid, "--register");
             }
-            ExecLauncher.Child child = options.exec().isEmpty() ? null : startChild(kernel);
-            if (child != null) {
-                startup.child = child;
-            }
 
             ConnectionLog log = ConnectionLog.journal(journal);
             HeartbeatServer heartbeat = new HeartbeatServer(dir.heartbeatSocket(), kernel, log);
             ControlServer control = new ControlServer(dir.controlSocket(),
-                    new DaemonControl(self, kernel, memory, signals), log);
+                    new DaemonControl(self, kernel, memory, signals, containment.name()), log);
             heartbeat.start();
-            unlinker.add(dir.heartbeatSocket());
+            files.add(dir.heartbeatSocket());
             control.start();
-            unlinker.add(dir.controlSocket());
+            files.add(dir.controlSocket());
+            // Sessions: watched from before the pidfile says ready; shells already registered are read now.
+            new SessionWatcher(sessionsDir, (int) Locations.uid(), kernel, journal).start();
 
             Pidfile.write(at.pidfile(), self);
-            unlinker.add(at.pidfile());
+            files.add(at.pidfile());
             journal.record(JournalEntry.of(Kind.STATE, "Ready pid " + self + " mode " + options.mode()
                     + ", listening on " + dir.heartbeatSocket() + " and " + dir.controlSocket()
-                    + ", pidfile " + at.pidfile()));
+                    + ", pidfile " + at.pidfile() + ", consumers contained by " + containment.name()));
 
-            if (child != null) {
-                sendSecret(child, memory, journal);
+            if (!options.exec().isEmpty()) {
+                startConsumer(kernel, launcher, containment);
             }
             superviseUnderSystemd(kernel, self, journal);
-            out.print(Banner.text(self, options, memory.protections(), kernel.status().secretBytes()));
+            out.print(Banner.text(self, options, memory.protections(), kernel.status().secretBytes(), containment));
             out.flush();
+            kernel.daemonBecomesReady();
             // After ready, so start-up does not wait for it; the first fire then runs warm.
             kernel.warmUp();
         } catch (UserError e) {
-            startup.abort(e.exitCode(), e.line());
+            kernel.daemonAbortsStart(e.exitCode(), e.line());
         } catch (SocketSetupException e) {
-            startup.abort(e.exitCode(), UserError.oneLine(e.getMessage()));
+            kernel.daemonAbortsStart(e.exitCode(), UserError.oneLine(e.getMessage()));
         } catch (SecretLoadException e) {
-            startup.abort(3, UserError.oneLine(e.getMessage()));
+            kernel.daemonAbortsStart(3, UserError.oneLine(e.getMessage()));
         } catch (RuntimeException | Error e) {
-            startup.abort(3, UserError.oneLine("start-up failed: " + e + "; please report it"));
+            kernel.daemonAbortsStart(3, UserError.oneLine("start-up failed: " + e + "; please report it"));
         }
+        // A failed start ends on the kernel's thread, through the gate like every ending: wipe,
+        // unlink, the line on stderr, exit (or the pending panic's fire). Nothing here may race it.
         return parkForever();
     }
 
-    /** What a failed start-up must undo, in the kernel's own order: the child, the secret, the files. */
-    private static final class Startup {
-        private final LockedSecretMemory memory;
-        private final FileUnlinker unlinker;
-        private final ProcessTerminator terminator;
-        private final StreamJournal journal;
-        private ExecLauncher.Child child;
-
-        Startup(LockedSecretMemory memory, FileUnlinker unlinker, ProcessTerminator terminator, StreamJournal journal) {
-            this.memory = memory;
-            this.unlinker = unlinker;
-            this.terminator = terminator;
-            this.journal = journal;
-        }
-
-        /** The child never got the secret (it is sent after ready), so closing its pipe is enough. */
-        void abort(int code, String line) {
-            if (child != null) {
-                child.closeSecretPipe();
-            }
-            try {
-                long bytes = memory.size();
-                memory.wipe();
-                // The same line the kernel writes, so an aborted start shows its wipe like any other.
-                journal.record(JournalEntry.of(Kind.WIPED, bytes + " bytes (start-up aborted)"));
-            } finally {
-                try {
-                    unlinker.unlink();
-                    journal.record(JournalEntry.of(Kind.UNLINKED, "start-up aborted"));
-                } catch (RuntimeException ignored) {
-                    // Reporting why start-up failed matters more than a leftover file.
-                }
-                System.err.println(line);
-                System.err.flush();
-                terminator.exit(code);
-            }
-        }
+    /** Registers a holder and waits for the kernel's answer: the kernel's thread decides, not a timeout. */
+    private static RegistryAnswer registerAndWait(DeadManSwitch kernel, long pid, OptionalLong startTime) {
+        CompletableFuture<RegistryAnswer> answer = new CompletableFuture<>();
+        kernel.ownerRegistersHolder(pid, startTime, answer::complete);
+        return answer.join();
     }
 
     private void register(DeadManSwitch kernel, long pid, String how) {
-        try {
-            kernel.register(pid, OptionalLong.empty());
-        } catch (RegistrationException e) {
-            throw UserError.environment("cannot register pid " + pid + " (" + how + "): " + e.getMessage()
+        RegistryAnswer answer = registerAndWait(kernel, pid, OptionalLong.empty());
+        if (!answer.ok()) {
+            throw UserError.environment("cannot register pid " + pid + " (" + how + "): " + answer.reason()
                     + "; check the PID");
         }
     }
 
     /**
-     * Starts the --exec child and registers it. The child is our unreaped child while its pidfd is
-     * alive, so its start time read now is its own; registering with that start time pins exactly
-     * this incarnation even though the kernel's registry opens a pidfd of its own.
+     * The consumers' containment: a cgroup each where the daemon may make them (and --containment
+     * allows), else subreaper trees, the daemon itself a child subreaper so its --exec child's
+     * orphans come back to it. Said once in the journal, with why when it is not cgroup.
      */
-    private ExecLauncher.Child startChild(DeadManSwitch kernel) {
-        ExecLauncher.Child child;
-        try {
-            child = new ExecLauncher().launch(options.exec());
-        } catch (RuntimeException e) {
-            throw UserError.environment("cannot start --exec " + options.exec().get(0) + ": " + e.getMessage()
-                    + "; check the command");
-        }
-        try {
-            OptionalLong start = ProcStat.startTime(child.pid());
-            if (child.pidfd() >= 0 && Pidfds.send(child.pidfd(), 0) != Pidfds.Sent.DELIVERED) {
-                throw UserError.environment("--exec " + options.exec().get(0) + " exited at once (status "
-                        + child.exit().getNow(-1) + "); check the command");
+    private Containment containment(StreamJournal journal, ExecLauncher launcher) {
+        if (options.containment() != DaemonOptions.Containment.subreaper) {
+            CgroupContainment.Probe probe = CgroupContainment.probe();
+            if (probe.dir().isPresent()) {
+                journal.record(JournalEntry.of(Kind.STATE, "consumers contained by cgroup: each in a cgroup of its"
+                        + " own under " + probe.dir().get() + ", ended by cgroup.kill"));
+                return new CgroupContainment(probe.dir().get(), journal,
+                        new SubreaperContainment(journal, false, launcher::reaps));
             }
+            if (options.containment() == DaemonOptions.Containment.cgroup) {
+                throw UserError.environment("--containment cgroup: " + probe.why()
+                        + "; run as root or under systemd with Delegate=yes, or pass --containment subreaper");
+            }
+            journal.record(JournalEntry.of(Kind.STATE, "consumers contained by subreaper: " + probe.why()));
+        } else {
+            journal.record(JournalEntry.of(Kind.STATE, "consumers contained by subreaper (--containment subreaper)"));
+        }
+        return new SubreaperContainment(journal, true, launcher::reaps);
+    }
+
+    /**
+     * Starts the --exec child inside its containment and makes it a consumer of "default": the
+     * kernel pins and contains it (by the pidfd opened while it is our unreaped child, so its PID
+     * cannot have changed hands) before it hands the pipe the secret.
+     */
+    private void startConsumer(DeadManSwitch kernel, ExecLauncher launcher, Containment containment) {
+        String name = options.exec().get(0);
+        Containment.Prepared room = containment.prepare();
+        ExecLauncher.Child child;
+        PipeSink sink = PipeSink.open();
+        try {
             try {
-                kernel.register(child.pid(), start);
-            } catch (RegistrationException e) {
-                if (options.mode() == Mode.Armed && child.pidfd() >= 0) {
-                    // It was started for this daemon and cannot be guarded: it must not outlive us.
+                child = launcher.launch(options.exec(), sink.readEnd(), room.joinPath());
+            } catch (RuntimeException e) {
+                throw UserError.environment("cannot start --exec " + name + ": " + e.getMessage() + "; check the command");
+            } finally {
+                sink.closeReadEnd();
+            }
+            Pin pin = child.pidfd() >= 0 ? PidfdPin.of(child.pid(), child.pidfd(), room)
+                    : Pin.of(child.pid(), ProcStat.startTime(child.pid()));
+            RegistryAnswer a;
+            try {
+                CompletableFuture<RegistryAnswer> answer = new CompletableFuture<>();
+                kernel.consumerStarts(pin, LockedSecretMemory.DEFAULT, sink, answer::complete);
+                a = answer.join();
+                if (!a.ok() && options.mode() == Mode.Armed && child.pidfd() >= 0) {
+                    // Started for this daemon and not guarded: it must not outlive the refusal.
                     Pidfds.send(child.pidfd(), 9);
                 }
-                throw UserError.environment("cannot register the --exec child (pid " + child.pid() + "): "
-                        + e.getMessage() + "; check the command");
-            }
-            return child;
-        } finally {
-            if (child.pidfd() >= 0) {
+            } finally {
+                if (pin instanceof PidfdPin p) {
+                    p.close();
+                }
                 Fds.closeQuietly(child.pidfd());
             }
+            if (!a.ok()) {
+                String why = child.exit().isDone() ? "it exited at once (status " + child.exit().getNow(-1) + ")"
+                        : a.reason();
+                throw UserError.environment("cannot make the --exec child (pid " + child.pid() + ") a consumer: "
+                        + why + "; check the command");
+            }
+        } finally {
+            sink.close();
         }
     }
 
@@ -296,21 +330,6 @@ public final class Daemon {
                 }
             }
         }, "dazai-systemd-watchdog");
-        t.setDaemon(true);
-        t.start();
-    }
-
-    /** The pipe may fill if the child does not read, so the write happens off the main thread. */
-    private static void sendSecret(ExecLauncher.Child child, LockedSecretMemory memory, StreamJournal journal) {
-        Thread t = new Thread(() -> {
-            try {
-                child.sendSecret(memory::drainTo);
-            } catch (RuntimeException e) {
-                // Wiped meanwhile (a panic), or the child closed its end: either way it has no secret.
-                journal.record(JournalEntry.of(Kind.ERROR, "secret not sent to --exec child pid " + child.pid()
-                        + ": " + e.getMessage()));
-            }
-        }, "dazai-exec-secret");
         t.setDaemon(true);
         t.start();
     }

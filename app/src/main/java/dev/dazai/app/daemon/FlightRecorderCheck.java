@@ -62,7 +62,7 @@ public final class FlightRecorderCheck {
      * The flag's origin, read from the VM (Reexec already holds this bean, so it costs well under a
      * millisecond): whatever its value (an empty one from {@code =} included), it is not DEFAULT.
      */
-    private static boolean configured() {
+    public static boolean configured() {
         try {
             VMOption option = ManagementFactory.getPlatformMXBean(HotSpotDiagnosticMXBean.class).getVMOption(FLAG);
             return option.getOrigin() != VMOption.Origin.DEFAULT;

@@ -304,12 +304,12 @@ public final class Scenarios {
      * trials are a pipeline: every 100 ms the next daemon in turn is released (no more PINGs); a
      * second thread waits for each released daemon's trigger in order, CANCELs the window and hands
      * it back to the keeper, and a daemon is released again only once the keeper has pinged it since.
-     * Measured: lateness = the harness reading the {@code TRIGGER PingTimeout} line minus (the stamp
+     * Measured: lateness = the harness reading the {@code TRIGGER PingDeadlinePasses} line minus (the stamp
      * of the last PING sent + the timeout). The daemon re-arms its timer a little after that PING
      * arrives, so the figure is an upper bound.
      */
     public Outcome pingLateness() throws Exception {
-        Outcome out = new Outcome("ping-late", "ping deadline missed → PingTimeout triggered, lateness past the deadline");
+        Outcome out = new Outcome("ping-late", "ping deadline missed → PingDeadlinePasses triggered, lateness past the deadline");
         long start = System.nanoTime();
         String timeout = Long.toString(PING_TIMEOUT_MILLIS / 1000);
         List<Attached> set = List.of();
@@ -349,7 +349,7 @@ public final class Scenarios {
                         Attached a = daemons.get(r.index());
                         boolean lost = false;
                         try {
-                            LineLog.Stamped trigger = a.d().journal().await(t -> t.contains(" TRIGGER PingTimeout"),
+                            LineLog.Stamped trigger = a.d().journal().await(t -> t.contains(" TRIGGER PingDeadlinePasses"),
                                     r.from(), EVENT_TIMEOUT_MILLIS);
                             long late = trigger.nanos() - r.deadline();
                             if (late < -PING_TIMEOUT_MILLIS * 1_000_000L / 2) {

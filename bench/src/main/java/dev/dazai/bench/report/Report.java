@@ -335,7 +335,7 @@ public final class Report {
                 + " holder died of SIGKILL (their parent reaps and counts them). Daemon's own view: `FIRE` → `DIE`.");
         line("- Ping deadline missed: dry-run, `--ping-timeout 2`, `--grace 3600`, 24 daemons serving all trials:"
                 + " a keeper thread PINGs each every 250 ms; every 100 ms the next daemon in turn stops being pinged,"
-                + " a second thread waits for each one's `TRIGGER PingTimeout` line, CANCELs the window it opened and"
+                + " a second thread waits for each one's `TRIGGER PingDeadlinePasses` line, CANCELs the window it opened and"
                 + " gives it back to the keeper; a daemon is stopped again only after the keeper has pinged it since."
                 + " Lateness = the harness reading that line − (stamp of the last PING sent + 2 s); the daemon re-arms"
                 + " a little after that PING arrives, so this is an upper bound. With `--grace 0` the same trigger runs"

@@ -3,6 +3,7 @@ package dev.dazai.jcstress.os;
 import dev.dazai.kernel.port.out.Holder;
 import dev.dazai.kernel.port.out.HolderKiller;
 import dev.dazai.kernel.port.out.KillOutcome;
+import dev.dazai.kernel.port.out.Pin;
 import dev.dazai.kernel.port.out.RegistrationException;
 import java.util.ArrayList;
 import java.util.List;
@@ -28,7 +29,9 @@ public final class BarePidHolderKiller implements HolderKiller {
     }
 
     @Override
-    public Holder register(long pid, OptionalLong startTime) {
+    public Holder register(Pin pin, Holder.Reach reach) {
+        long pid = pin.pid();
+        OptionalLong startTime = pin.startTime();
         Incarnation now = table.holderOf(pid);
         if (now == null || !now.isRunning()) {
             throw new RegistrationException("no process " + pid);

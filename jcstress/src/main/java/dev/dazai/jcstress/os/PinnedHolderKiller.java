@@ -3,6 +3,7 @@ package dev.dazai.jcstress.os;
 import dev.dazai.kernel.port.out.Holder;
 import dev.dazai.kernel.port.out.HolderKiller;
 import dev.dazai.kernel.port.out.KillOutcome;
+import dev.dazai.kernel.port.out.Pin;
 import dev.dazai.kernel.port.out.RegistrationException;
 import java.util.ArrayList;
 import java.util.List;
@@ -24,7 +25,9 @@ public final class PinnedHolderKiller implements HolderKiller {
     }
 
     @Override
-    public Holder register(long pid, OptionalLong startTime) {
+    public Holder register(Pin pin, Holder.Reach reach) {
+        long pid = pin.pid();
+        OptionalLong startTime = pin.startTime();
         Pidfd fd = table.openPidfd(pid);
         if (fd == null || !fd.isAlive()) {
             throw new RegistrationException("no process " + pid);

@@ -1,6 +1,8 @@
 package dev.dazai.jcstress.os;
 
+import dev.dazai.kernel.port.out.Secret;
 import dev.dazai.kernel.port.out.SecretMemory;
+import java.util.List;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
@@ -24,6 +26,21 @@ public final class SecretPages implements SecretMemory {
     }
 
     @Override
+    public boolean adopt(Secret secret) {
+        return false;
+    }
+
+    @Override
+    public boolean remove(String name) {
+        return false;
+    }
+
+    @Override
+    public List<Secret> secrets() {
+        return List.of();
+    }
+
+    /** Bytes held now. */
     public long size() {
         return held.get();
     }

@@ -1,23 +1,31 @@
 package dev.dazai.kernel.domain;
 
 /**
- * Every event the machine accepts, named after the spec's actions. The first block comes from
- * outside (design table); the second is the kernel's own progress through start-up and the sequence.
+ * The steps the state machine takes, each named exactly as the spec action it mirrors
+ * (spec/DeadMan.tla). Actions that move no state (registrations, PING, a connection that hangs up
+ * without holding the slot, a BUSY answer) are the kernel's alone and are not events.
  */
 public enum Event {
-    HeartbeatLost,
-    PingTimeout,
-    GracefulSignal,
-    HardPanic,
-    Reconnect,
-    Cancel,
-    GraceExpired,
-    Shutdown,
-
-    HandlersLive,
-    SecretLoaded,
-    Attach,
-    HoldersKilled,
-    SecretWiped,
-    FilesUnlinked
+    DaemonInstallsHandlers,
+    DaemonLoadsSecret,
+    DaemonAbortsStart,
+    EarlySignalArrives,
+    OwnerStops,
+    OwnerPanics,
+    OwnerPanicsHard,
+    HeartbeatAttaches,
+    HeartbeatReconnects,
+    HeartbeatCancels,
+    HeartbeatQuits,
+    OwnerLosesHeartbeat,
+    HeartbeatLeaves,
+    SessionStarts,
+    SessionReturns,
+    SessionEnds,
+    LastSessionEnds,
+    PingDeadlinePasses,
+    TimerExpires,
+    DaemonFinishesKilling,
+    DaemonWipesSecret,
+    DaemonUnlinksFiles
 }

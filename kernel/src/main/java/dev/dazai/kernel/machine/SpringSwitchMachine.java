@@ -19,11 +19,13 @@ public final class SpringSwitchMachine implements SwitchMachine {
 
     /** Paths to the kill sequence for {@link #warmUp}: a window and its expiry, a cancel then a hard panic, a stop. */
     private static final List<List<Event>> WARM_PATHS = List.of(
-            List.of(Event.HandlersLive, Event.SecretLoaded, Event.Attach, Event.HeartbeatLost, Event.GraceExpired,
-                    Event.HoldersKilled, Event.SecretWiped, Event.FilesUnlinked),
-            List.of(Event.HandlersLive, Event.SecretLoaded, Event.Attach, Event.GracefulSignal, Event.Cancel,
-                    Event.HardPanic, Event.HoldersKilled, Event.SecretWiped, Event.FilesUnlinked),
-            List.of(Event.HandlersLive, Event.SecretLoaded, Event.Shutdown));
+            List.of(Event.DaemonInstallsHandlers, Event.DaemonLoadsSecret, Event.HeartbeatAttaches,
+                    Event.OwnerLosesHeartbeat, Event.TimerExpires,
+                    Event.DaemonFinishesKilling, Event.DaemonWipesSecret, Event.DaemonUnlinksFiles),
+            List.of(Event.DaemonInstallsHandlers, Event.DaemonLoadsSecret, Event.HeartbeatAttaches, Event.OwnerPanics,
+                    Event.HeartbeatCancels, Event.OwnerPanicsHard,
+                    Event.DaemonFinishesKilling, Event.DaemonWipesSecret, Event.DaemonUnlinksFiles),
+            List.of(Event.DaemonInstallsHandlers, Event.DaemonLoadsSecret, Event.OwnerStops));
 
     private static final int WARM_ROUNDS = 3;
 

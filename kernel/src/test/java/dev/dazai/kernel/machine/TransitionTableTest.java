@@ -16,49 +16,71 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 
-/** One case per row of the transition table (spec/README.md), run on the real Spring machine. */
+/** One case per row of the transition table, named by its spec action, run on the real Spring machine. */
 class TransitionTableTest {
 
-    private static final List<Event> TO_LOADING = List.of(HandlersLive);
-    private static final List<Event> TO_WAITING = List.of(HandlersLive, SecretLoaded);
-    private static final List<Event> TO_ATTACHED = List.of(HandlersLive, SecretLoaded, Attach);
-    private static final List<Event> TO_GRACE = List.of(HandlersLive, SecretLoaded, Attach, HeartbeatLost);
-    private static final List<Event> TO_KILLING = List.of(HandlersLive, SecretLoaded, HardPanic);
-    private static final List<Event> TO_UNLINKING = List.of(HandlersLive, SecretLoaded, HardPanic, HoldersKilled, SecretWiped);
+    private static final List<Event> TO_LOADING = List.of(DaemonInstallsHandlers);
+    private static final List<Event> TO_WAITING = List.of(DaemonInstallsHandlers, DaemonLoadsSecret);
+    private static final List<Event> TO_ATTACHED = List.of(DaemonInstallsHandlers, DaemonLoadsSecret, HeartbeatAttaches);
+    private static final List<Event> TO_SESSION = List.of(DaemonInstallsHandlers, DaemonLoadsSecret, SessionStarts);
+    private static final List<Event> TO_GRACE =
+            List.of(DaemonInstallsHandlers, DaemonLoadsSecret, HeartbeatAttaches, OwnerLosesHeartbeat);
+    private static final List<Event> TO_KILLING = List.of(DaemonInstallsHandlers, DaemonLoadsSecret, OwnerPanicsHard);
+    private static final List<Event> TO_WIPING = List.of(DaemonInstallsHandlers, DaemonLoadsSecret, OwnerPanicsHard,
+            DaemonFinishesKilling);
+    private static final List<Event> TO_UNLINKING = List.of(DaemonInstallsHandlers, DaemonLoadsSecret, OwnerPanicsHard,
+            DaemonFinishesKilling, DaemonWipesSecret);
 
     static Stream<Arguments> rows() {
         return Stream.of(
-                row("1 DaemonInstallsHandlers", 5, List.of(), HandlersLive, Loading),
-                row("2 DaemonLoadsSecret", 5, TO_LOADING, SecretLoaded, Waiting),
-                row("3 EarlySignalArrives in Starting", 5, List.of(), GracefulSignal, Killing),
-                row("3 EarlySignalArrives in Loading", 5, TO_LOADING, GracefulSignal, Killing),
-                row("3 early hard panic in Loading", 5, TO_LOADING, HardPanic, Killing),
-                row("4 OwnerStops in Starting", 5, List.of(), Shutdown, Stopped),
-                row("4 OwnerStops in Loading", 5, TO_LOADING, Shutdown, Stopped),
-                row("4 OwnerStops in Waiting", 5, TO_WAITING, Shutdown, Stopped),
-                row("4 OwnerStops in Attached", 5, TO_ATTACHED, Shutdown, Stopped),
-                row("5 HeartbeatAttaches", 5, TO_WAITING, Attach, Attached),
-                row("6 OwnerPanics in Waiting", 5, TO_WAITING, GracefulSignal, Grace),
-                row("6 OwnerPanics in Attached", 5, TO_ATTACHED, GracefulSignal, Grace),
-                row("6 PingDeadlinePasses in Waiting", 5, TO_WAITING, PingTimeout, Grace),
-                row("6 PingDeadlinePasses in Attached", 5, TO_ATTACHED, PingTimeout, Grace),
-                row("6 OwnerPanics with grace 0", 0, TO_ATTACHED, GracefulSignal, Killing),
-                row("6 PingDeadlinePasses with grace 0", 0, TO_WAITING, PingTimeout, Killing),
-                row("7 OwnerLosesHeartbeat", 5, TO_ATTACHED, HeartbeatLost, Grace),
-                row("7 OwnerLosesHeartbeat with grace 0", 0, TO_ATTACHED, HeartbeatLost, Killing),
-                row("8 OwnerPanicsHard in Waiting", 5, TO_WAITING, HardPanic, Killing),
-                row("8 OwnerPanicsHard in Attached", 5, TO_ATTACHED, HardPanic, Killing),
-                row("8 OwnerPanicsHard in Grace", 5, TO_GRACE, HardPanic, Killing),
-                row("9 HeartbeatReconnects", 5, TO_GRACE, Reconnect, Attached),
-                row("10 HeartbeatCancels", 5, TO_GRACE, Cancel, Attached),
-                row("11 TimerExpires", 5, TO_GRACE, GraceExpired, Killing),
-                row("12 second graceful trigger is not an extension", 5, TO_GRACE, GracefulSignal, Grace),
-                row("12 ping deadline inside the window", 5, TO_GRACE, PingTimeout, Grace),
-                row("12 loss inside the window", 5, TO_GRACE, HeartbeatLost, Grace),
-                row("13 OwnerStops inside a window fires", 5, TO_GRACE, Shutdown, Killing),
-                row("14 DaemonKillsHolders", 5, TO_KILLING, HoldersKilled, Wiping),
-                row("14 DaemonWipes", 5, List.of(HandlersLive, SecretLoaded, HardPanic, HoldersKilled), SecretWiped, Unlinking),
-                row("14 DaemonDies (Armed)", 5, TO_UNLINKING, FilesUnlinked, Dying));
+                row("DaemonInstallsHandlers", 5, List.of(), DaemonInstallsHandlers, Loading),
+                row("DaemonLoadsSecret", 5, TO_LOADING, DaemonLoadsSecret, Waiting),
+                row("EarlySignalArrives in Starting", 5, List.of(), EarlySignalArrives, Killing),
+                row("EarlySignalArrives in Loading", 5, TO_LOADING, EarlySignalArrives, Killing),
+                row("OwnerStops in Starting", 5, List.of(), OwnerStops, Stopped),
+                row("OwnerStops in Loading", 5, TO_LOADING, OwnerStops, Stopped),
+                row("OwnerStops in Waiting", 5, TO_WAITING, OwnerStops, Stopped),
+                row("OwnerStops in Attached", 5, TO_ATTACHED, OwnerStops, Stopped),
+                row("OwnerStops inside a window fires", 5, TO_GRACE, OwnerStops, Killing),
+                row("DaemonAbortsStart in Loading", 5, TO_LOADING, DaemonAbortsStart, Stopped),
+                row("DaemonAbortsStart in Waiting", 5, TO_WAITING, DaemonAbortsStart, Stopped),
+                row("DaemonAbortsStart in Attached", 5, TO_ATTACHED, DaemonAbortsStart, Stopped),
+                row("DaemonAbortsStart inside a window fires", 5, TO_GRACE, DaemonAbortsStart, Killing),
+                row("HeartbeatAttaches", 5, TO_WAITING, HeartbeatAttaches, Attached),
+                row("HeartbeatAttaches inside a panic's window", 5, TO_GRACE, HeartbeatAttaches, Grace),
+                row("OwnerPanics in Waiting", 5, TO_WAITING, OwnerPanics, Grace),
+                row("OwnerPanics in Attached", 5, TO_ATTACHED, OwnerPanics, Grace),
+                row("OwnerPanics with grace 0", 0, TO_ATTACHED, OwnerPanics, Killing),
+                row("OwnerPanics inside a window is not an extension", 5, TO_GRACE, OwnerPanics, Grace),
+                row("PingDeadlinePasses in Waiting", 5, TO_WAITING, PingDeadlinePasses, Grace),
+                row("PingDeadlinePasses in Attached", 5, TO_ATTACHED, PingDeadlinePasses, Grace),
+                row("PingDeadlinePasses with grace 0", 0, TO_WAITING, PingDeadlinePasses, Killing),
+                row("PingDeadlinePasses inside the window", 5, TO_GRACE, PingDeadlinePasses, Grace),
+                row("OwnerLosesHeartbeat", 5, TO_ATTACHED, OwnerLosesHeartbeat, Grace),
+                row("OwnerLosesHeartbeat with grace 0", 0, TO_ATTACHED, OwnerLosesHeartbeat, Killing),
+                row("OwnerLosesHeartbeat inside the window", 5, TO_GRACE, OwnerLosesHeartbeat, Grace),
+                row("OwnerPanicsHard in Waiting", 5, TO_WAITING, OwnerPanicsHard, Killing),
+                row("OwnerPanicsHard in Attached", 5, TO_ATTACHED, OwnerPanicsHard, Killing),
+                row("OwnerPanicsHard in Grace", 5, TO_GRACE, OwnerPanicsHard, Killing),
+                row("HeartbeatReconnects", 5, TO_GRACE, HeartbeatReconnects, Attached),
+                row("HeartbeatCancels", 5, TO_GRACE, HeartbeatCancels, Attached),
+                row("HeartbeatQuits", 5, TO_ATTACHED, HeartbeatQuits, Stopped),
+                row("HeartbeatQuits inside a window fires", 5, TO_GRACE, HeartbeatQuits, Killing),
+                row("TimerExpires", 5, TO_GRACE, TimerExpires, Killing),
+                row("HeartbeatAttaches beside a session", 5, TO_SESSION, HeartbeatAttaches, Attached),
+                row("HeartbeatLeaves while a session lives", 5, TO_ATTACHED, HeartbeatLeaves, Attached),
+                row("SessionStarts in Waiting", 5, TO_WAITING, SessionStarts, Attached),
+                row("SessionStarts beside the heartbeat", 5, TO_ATTACHED, SessionStarts, Attached),
+                row("SessionStarts inside a panic's window", 5, TO_GRACE, SessionStarts, Grace),
+                row("SessionReturns into a loss's window", 5, TO_GRACE, SessionReturns, Attached),
+                row("SessionEnds, others remain", 5, TO_SESSION, SessionEnds, Attached),
+                row("SessionEnds inside a window", 5, TO_GRACE, SessionEnds, Grace),
+                row("LastSessionEnds", 5, TO_SESSION, LastSessionEnds, Grace),
+                row("LastSessionEnds with grace 0", 0, TO_SESSION, LastSessionEnds, Killing),
+                row("LastSessionEnds inside a window", 5, TO_GRACE, LastSessionEnds, Grace),
+                row("DaemonFinishesKilling", 5, TO_KILLING, DaemonFinishesKilling, Wiping),
+                row("DaemonWipesSecret", 5, TO_WIPING, DaemonWipesSecret, Unlinking),
+                row("DaemonUnlinksFiles (Armed)", 5, TO_UNLINKING, DaemonUnlinksFiles, Dying));
     }
 
     private static Arguments row(String name, long grace, List<Event> path, Event event, State target) {
@@ -77,7 +99,7 @@ class TransitionTableTest {
     @MethodSource("dryRunOnly")
     void dryRunRehearses(Mode mode) {
         SpringSwitchMachine m = started(mode, 5, TO_UNLINKING);
-        assertTrue(m.apply(FilesUnlinked));
+        assertTrue(m.apply(DaemonUnlinksFiles));
         assertEquals(Rehearsed, m.state());
     }
 
@@ -87,13 +109,18 @@ class TransitionTableTest {
 
     static Stream<Arguments> refused() {
         return Stream.of(
-                Arguments.of("Reconnect without a window", TO_ATTACHED, Reconnect),
-                Arguments.of("Cancel without a window", TO_ATTACHED, Cancel),
-                Arguments.of("Cancel once fired", TO_KILLING, Cancel),
-                Arguments.of("Reconnect once fired", TO_KILLING, Reconnect),
-                Arguments.of("a loss before anyone attached", TO_WAITING, HeartbeatLost),
-                Arguments.of("wipe before kill", TO_KILLING, SecretWiped),
-                Arguments.of("attach while loading", TO_LOADING, Attach));
+                Arguments.of("HeartbeatReconnects without a window", TO_ATTACHED, HeartbeatReconnects),
+                Arguments.of("HeartbeatCancels without a window", TO_ATTACHED, HeartbeatCancels),
+                Arguments.of("HeartbeatCancels once fired", TO_KILLING, HeartbeatCancels),
+                Arguments.of("HeartbeatReconnects once fired", TO_KILLING, HeartbeatReconnects),
+                Arguments.of("OwnerLosesHeartbeat before anyone attached", TO_WAITING, OwnerLosesHeartbeat),
+                Arguments.of("HeartbeatQuits without a heartbeat", TO_WAITING, HeartbeatQuits),
+                Arguments.of("DaemonWipesSecret before the kills", TO_KILLING, DaemonWipesSecret),
+                Arguments.of("DaemonAbortsStart once fired", TO_KILLING, DaemonAbortsStart),
+                Arguments.of("HeartbeatAttaches while loading", TO_LOADING, HeartbeatAttaches),
+                Arguments.of("SessionReturns without a window", TO_SESSION, SessionReturns),
+                Arguments.of("LastSessionEnds before anyone came", TO_WAITING, LastSessionEnds),
+                Arguments.of("SessionStarts once fired", TO_KILLING, SessionStarts));
     }
 
     @ParameterizedTest(name = "refused: {0}")
@@ -113,7 +140,7 @@ class TransitionTableTest {
             m.warmUp();
         }
         assertEquals(Attached, m.state(), "warmUp moved the live machine");
-        assertTrue(m.apply(HeartbeatLost));
+        assertTrue(m.apply(OwnerLosesHeartbeat));
         assertEquals(grace == 0 ? Killing : Grace, m.state());
     }
 

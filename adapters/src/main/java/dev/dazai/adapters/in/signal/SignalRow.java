@@ -6,7 +6,7 @@ package dev.dazai.adapters.in.signal;
  * @param name   without the SIG prefix, as kill(1) spells it ("HUP", "RTMIN+3")
  * @param number the signal number on this system
  * @param action what happens
- * @param how    the mechanism, for people ("sun.misc.Signal handler", "sigaction SIG_IGN (jnr)", ...)
+ * @param how    the mechanism, for people ("sun.misc.Signal handler", "rt_sigaction SIG_IGN, read back", ...)
  */
 public record SignalRow(String name, int number, Action action, String how) {
 

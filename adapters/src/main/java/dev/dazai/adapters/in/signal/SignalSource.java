@@ -1,7 +1,6 @@
 package dev.dazai.adapters.in.signal;
 
 import dev.dazai.adapters.in.signal.SignalRow.Action;
-import dev.dazai.adapters.nativ.Errnos;
 import dev.dazai.adapters.nativ.Native;
 import dev.dazai.kernel.port.in.Triggers;
 import dev.dazai.kernel.port.out.Journal;
@@ -10,7 +9,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 import java.util.function.Consumer;
-import jnr.ffi.Pointer;
 import sun.misc.Signal;
 import sun.misc.SignalHandler;
 
@@ -21,8 +19,10 @@ import sun.misc.SignalHandler;
  *
  * <p>Java handlers run on the JVM's signal-dispatch thread and only post to the kernel, whose
  * gate decides. {@code sun.misc.Signal} does not know the real-time signals, so those are set to
- * SIG_IGN with sigaction(2) through jnr. QUIT, SEGV, FPE and ILL are refused by the JVM, which
- * keeps them for itself; KILL and STOP cannot be caught by anyone. Both are listed as they are.
+ * SIG_IGN with the raw rt_sigaction system call ({@link Dispositions}): glibc's sigaction refuses
+ * 32 and 33, which glibc keeps below its SIGRTMIN of 34 but whose default action still ends the
+ * process. QUIT, SEGV, FPE and ILL are refused by the JVM, which keeps them for itself; KILL and
+ * STOP cannot be caught by anyone. Both are listed as they are.
  *
  * <p>HotSpot installs nothing for HUP, INT or TERM while they are ignored, as they are under nohup
  * or {@code cmd &} in a script, yet {@code Signal.handle} returns as if it had. So a signal found
@@ -38,11 +38,12 @@ public final class SignalSource {
     private static final List<String> RESERVED = List.of("QUIT", "SEGV", "FPE", "ILL");
     private static final List<String> UNCATCHABLE = List.of("KILL", "STOP");
 
-    /** glibc's struct sigaction is 152 bytes on x86_64 and aarch64 (macOS's is 16); the handler comes first in both. */
-    private static final int SIGACTION_BYTES = 152;
-    private static final long SIG_DFL = 0;
-    private static final long SIG_IGN = 1;
+    private static final long SIG_DFL = Dispositions.SIG_DFL;
+    private static final long SIG_IGN = Dispositions.SIG_IGN;
+    /** The kernel's first real-time signal; glibc's SIGRTMIN comes after the ones it keeps. */
+    private static final int KERNEL_SIGRTMIN = 32;
 
+    private final Dispositions dispositions = new Dispositions();
     private volatile List<SignalRow> table = List.of();
     private boolean installed;
 
@@ -64,13 +65,13 @@ public final class SignalSource {
         List<SignalRow> rows = new ArrayList<>();
         // USR2 first: on JDK 17 a USR2 that arrives before its Java handler exists crashes the JVM.
         for (String name : HARD) {
-            handle(rows, journal, name, Action.HARD_PANIC, triggers::hardPanic);
+            handle(rows, journal, name, Action.HARD_PANIC, triggers::ownerPanicsHard);
         }
         for (String name : GRACEFUL) {
-            handle(rows, journal, name, Action.GRACEFUL_PANIC, triggers::gracefulSignal);
+            handle(rows, journal, name, Action.GRACEFUL_PANIC, triggers::ownerPanics);
         }
         for (String name : SHUTDOWN) {
-            handle(rows, journal, name, Action.SHUTDOWN, triggers::shutdown);
+            handle(rows, journal, name, Action.SHUTDOWN, triggers::ownerStops);
         }
         for (String name : IGNORED) {
             ignore(rows, journal, name);
@@ -94,7 +95,7 @@ public final class SignalSource {
         return table;
     }
 
-    private static void handle(List<SignalRow> rows, Journal journal, String name, Action action, Consumer<String> trigger) {
+    private void handle(List<SignalRow> rows, Journal journal, String name, Action action, Consumer<String> trigger) {
         Signal signal;
         try {
             signal = new Signal(name);
@@ -147,19 +148,16 @@ public final class SignalSource {
     }
 
     /** The handler word of the signal's disposition: SIG_DFL, SIG_IGN or a function; -1 if unreadable (not seen). */
-    private static long disposition(int number) {
-        Pointer old = Native.scratch(SIGACTION_BYTES);
-        return Native.libc().sigaction(number, null, old) == 0 ? old.getLong(0) : -1;
+    private long disposition(int number) {
+        return dispositions.get(number);
     }
 
     /** Sets SIG_DFL or SIG_IGN; null if done, else errno's name. */
-    private static String setDisposition(int number, long handler) {
-        Pointer act = Native.scratch(SIGACTION_BYTES);
-        act.putLong(0, handler);
-        return Native.libc().sigaction(number, act, null) == 0 ? null : Errnos.name(Native.errno());
+    private String setDisposition(int number, long handler) {
+        return dispositions.set(number, handler);
     }
 
-    private static void ignore(List<SignalRow> rows, Journal journal, String name) {
+    private void ignore(List<SignalRow> rows, Journal journal, String name) {
         Signal signal;
         try {
             signal = new Signal(name);
@@ -168,37 +166,76 @@ public final class SignalSource {
         }
         try {
             Signal.handle(signal, SignalHandler.SIG_IGN);
-            rows.add(new SignalRow(name, signal.getNumber(), Action.IGNORED, "SIG_IGN via sun.misc.Signal"));
         } catch (IllegalArgumentException refused) {
             rows.add(sigIgn(journal, name, signal.getNumber()));
+            return;
         }
+        rows.add(disposition(signal.getNumber()) == SIG_IGN
+                ? new SignalRow(name, signal.getNumber(), Action.IGNORED, "SIG_IGN via sun.misc.Signal, read back")
+                : sigIgn(journal, name, signal.getNumber()));
     }
 
-    /** Real-time signals end a process by default and sun.misc.Signal cannot name them: sigaction(SIG_IGN). */
-    private static void ignoreRealTime(List<SignalRow> rows, Journal journal) {
+    /**
+     * Real-time signals end a process by default and sun.misc.Signal cannot name them: SIG_IGN
+     * through rt_sigaction, from the kernel's first (32) to the last, including the ones below
+     * glibc's SIGRTMIN that glibc keeps for itself.
+     */
+    private void ignoreRealTime(List<SignalRow> rows, Journal journal) {
         if (!Native.isLinux()) {
             return;
         }
-        // glibc keeps the first two or three kernel RT signals for itself and moves SIGRTMIN past them.
         int min = Native.libc().__libc_current_sigrtmin();
         int max = Native.libc().__libc_current_sigrtmax();
+        for (int n = KERNEL_SIGRTMIN; n < min; n++) {
+            rows.add(libcInternal(journal, n));
+        }
         for (int n = min; n <= max; n++) {
             String name = n - min <= (max - min) / 2 ? rtName("RTMIN", n - min) : rtName("RTMAX", n - max);
             rows.add(sigIgn(journal, name, n));
         }
     }
 
+    /**
+     * 32 and 33 (on glibc): no name, as bash's kill -l shows. glibc may already have put its own
+     * handler on one of them (33, for set*id across threads, is installed at start on glibc 2.36);
+     * that handler returns at once for a signal another process sent (it checks si_pid and
+     * si_code), and replacing it would hang a later setuid, so it is left as it is. A default
+     * disposition, which would end the daemon unwiped, is set to SIG_IGN.
+     */
+    private SignalRow libcInternal(Journal journal, int number) {
+        String name = Integer.toString(number);
+        if (!dispositions.raw()) {
+            journal.record(JournalEntry.of(JournalEntry.Kind.ERROR, "signal " + number + " cannot be ignored: no raw"
+                    + " rt_sigaction on this CPU here, and the C library's sigaction refuses it; its default action"
+                    + " ends the daemon unwiped"));
+            return new SignalRow(name, number, Action.UNCATCHABLE, "C library refuses it: default action");
+        }
+        long now = disposition(number);
+        if (now == SIG_IGN) {
+            return new SignalRow(name, number, Action.IGNORED, "SIG_IGN at start (inherited), read back with rt_sigaction");
+        }
+        if (now != SIG_DFL && now != Dispositions.UNKNOWN) {
+            return new SignalRow(name, number, Action.IGNORED, "glibc's own handler, left in place: it returns at once"
+                    + " for a signal from another process");
+        }
+        return sigIgn(journal, name, number);
+    }
+
     private static String rtName(String base, int offset) {
         return offset == 0 ? base : base + (offset > 0 ? "+" : "") + offset;
     }
 
-    private static SignalRow sigIgn(Journal journal, String name, int number) {
+    /** SIG_IGN, then read back: the row says what the kernel now does, not what was asked. */
+    private SignalRow sigIgn(Journal journal, String name, int number) {
+        String label = name.matches("\\d+") ? "signal " + name : "SIG" + name;
+        String call = dispositions.raw() ? "rt_sigaction" : "sigaction";
         String why = setDisposition(number, SIG_IGN);
-        if (why == null) {
-            return new SignalRow(name, number, Action.IGNORED, "sigaction SIG_IGN via jnr");
+        if (why == null && disposition(number) == SIG_IGN) {
+            return new SignalRow(name, number, Action.IGNORED, call + " SIG_IGN, read back");
         }
-        journal.record(JournalEntry.of(JournalEntry.Kind.ERROR, "SIG" + name + " could not be ignored: sigaction: " + why));
-        return new SignalRow(name, number, Action.UNCATCHABLE, "sigaction refused (" + why + "): default action");
+        String what = why != null ? call + ": " + why : "read back as not ignored";
+        journal.record(JournalEntry.of(JournalEntry.Kind.ERROR, label + " could not be ignored: " + what));
+        return new SignalRow(name, number, Action.UNCATCHABLE, "SIG_IGN failed (" + what + "): default action");
     }
 
     private static String reservedHow(String name) {

@@ -1,33 +1,43 @@
 package dev.dazai.adapters.in.unixsocket;
 
 import dev.dazai.adapters.in.unixsocket.LineServer.Conversation;
+import dev.dazai.adapters.in.unixsocket.LineServer.Outbox;
 import dev.dazai.adapters.in.unixsocket.LineServer.Reply;
 import dev.dazai.kernel.port.in.Liveness;
+import dev.dazai.kernel.port.in.Liveness.Answer;
 import dev.dazai.kernel.port.in.Liveness.Heartbeat;
+import dev.dazai.kernel.port.in.Liveness.HeartbeatLine;
 import java.nio.file.Path;
 import java.util.Objects;
-import java.util.Optional;
 import java.util.OptionalLong;
 
 /**
  * {@code heartbeat.sock}: the liveness channel, byte for byte the reference protocol.
  *
  * <pre>
+ * (connect)    → BUSY, then close, at once if another heartbeat holds the slot
  * HELLO &lt;pid&gt;  → WELCOME (the slot is ours) | BUSY, then close
- * PING         → PONG                 | ERR too late (the switch has fired or stopped)
+ * PING         → PONG | ERR too late (the switch has fired or stopped)
  * CANCEL       → CANCELLED | ERR nothing pending | ERR too late
- * QUIT         → BYE, then close and stand down (Heartbeat.quit)
- * EOF, error, or any close without QUIT on an attached connection → Heartbeat.lost(), once
+ * QUIT         → BYE, then close (a clean stop) | ERR panic pending, then close (a window was
+ *                pending: it fires) | ERR too late, then close
  * </pre>
  *
- * <p>Before HELLO, PING/CANCEL/QUIT get {@code ERR hello first} and the connection is closed: a
- * connection that never held the slot has nothing to refresh, cancel or quit, which is how a
- * second client can neither displace the heartbeat nor cancel a panic (BusyNeverDisplaces).
- * An unknown line gets {@code ERR unknown command} and the connection stays, before HELLO as
- * after; {@code HELLO} with a malformed pid gets {@code ERR bad pid}, a second HELLO
- * {@code ERR already attached}. A connection has {@link SocketLimits#commandTimeout()} to attach;
- * once attached it may stay silent as long as it likes (the kernel's ping timeout, if set, is
- * what watches it). A trailing CR is ignored.
+ * <p>The kernel decides each answer on its own thread and sends it back through this connection's
+ * {@link HeartbeatLine}; until it has, the connection reads nothing more. Only the kernel's words
+ * are spelled here ({@link #wire}); the protocol's own errors are answered at once: before HELLO,
+ * PING/CANCEL/QUIT get {@code ERR hello first} and the connection is closed (a connection that
+ * never held the slot has nothing to refresh, cancel or quit, which is how a second client can
+ * neither displace the heartbeat nor cancel a panic: BusyNeverDisplaces). An unknown line gets
+ * {@code ERR unknown command} and the connection stays, before HELLO as after; {@code HELLO} with
+ * a malformed pid gets {@code ERR bad pid}, a second HELLO {@code ERR already attached}. A
+ * connection has {@link SocketLimits#commandTimeout()} to send HELLO, not counting the time the
+ * kernel takes to answer it; once attached it may stay silent as long as it likes (the kernel's
+ * ping timeout, if set, is what watches it). A trailing CR is ignored.
+ *
+ * <p>Every connection is announced to the kernel when accepted ({@code clientConnects}) and
+ * reported once when it ends ({@code clientHangsUp}), whatever ended it, BUSY and QUIT included;
+ * only closing this server in order (the daemon is going away) reports nothing.
  */
 public final class HeartbeatServer implements AutoCloseable {
 
@@ -40,7 +50,7 @@ public final class HeartbeatServer implements AutoCloseable {
 
     public HeartbeatServer(Path socket, Liveness liveness, ConnectionLog log, SocketLimits limits) {
         this.liveness = Objects.requireNonNull(liveness, "liveness");
-        this.server = new LineServer(socket, (peer, pidfd) -> new Session(), log, limits);
+        this.server = new LineServer(socket, (peer, pidfd, outbox) -> new Session(peer, outbox), log, limits);
     }
 
     /** Binds the socket (stale one replaced, live one refused with {@link SocketSetupException}) and serves. */
@@ -64,13 +74,44 @@ public final class HeartbeatServer implements AutoCloseable {
         server.close();
     }
 
-    private final class Session implements Conversation {
-        private Heartbeat heartbeat;
-        private boolean quit;
+    /** The wire spelling of each kernel answer. */
+    static String wire(Answer answer) {
+        return switch (answer) {
+            case BUSY -> "BUSY";
+            case PONG -> "PONG";
+            case CANCELLED -> "CANCELLED";
+            case NOTHING_PENDING -> "ERR nothing pending";
+            case TOO_LATE -> "ERR too late";
+            case BYE -> "BYE";
+            case PANIC_PENDING -> "ERR panic pending";
+        };
+    }
+
+    /** One connection: its protocol on the selector thread, its {@link HeartbeatLine} for the kernel's threads. */
+    private final class Session implements Conversation, HeartbeatLine {
+        private final Peer peer;
+        private final Outbox outbox;
+        /** Set by the kernel's thread before WELCOME is queued, so the next line read sees it. */
+        private volatile Heartbeat heartbeat;
+
+        Session(Peer peer, Outbox outbox) {
+            this.peer = peer;
+            this.outbox = outbox;
+        }
+
+        // ---- Conversation (selector thread) -----------------------------------------------------
+
+        /** Reads nothing until the kernel says BUSY or admits it: BUSY comes before any word is read. */
+        @Override
+        public boolean opened() {
+            liveness.clientConnects(this);
+            return true;
+        }
 
         @Override
         public Reply line(String line) {
-            return heartbeat == null ? beforeHello(line) : attached(line);
+            Heartbeat hb = heartbeat;
+            return hb == null ? beforeHello(line) : attached(hb, line);
         }
 
         private Reply beforeHello(String line) {
@@ -79,12 +120,8 @@ public final class HeartbeatServer implements AutoCloseable {
                 if (pid.isEmpty()) {
                     return Reply.keep("ERR bad pid");
                 }
-                Optional<Heartbeat> slot = liveness.hello(pid.getAsLong());
-                if (slot.isEmpty()) {
-                    return Reply.last("BUSY");
-                }
-                heartbeat = slot.get();
-                return Reply.keep("WELCOME");
+                liveness.clientSaysHello(this, pid.getAsLong());
+                return Reply.LATER;
             }
             switch (line) {
                 case "HELLO":
@@ -98,23 +135,17 @@ public final class HeartbeatServer implements AutoCloseable {
             }
         }
 
-        private Reply attached(String line) {
+        private Reply attached(Heartbeat hb, String line) {
             switch (line) {
                 case "PING":
-                    return Reply.keep(heartbeat.ping() ? "PONG" : "ERR too late");
+                    hb.pings();
+                    return Reply.LATER;
                 case "CANCEL":
-                    switch (heartbeat.cancel()) {
-                        case CANCELLED:
-                            return Reply.keep("CANCELLED");
-                        case NOTHING_PENDING:
-                            return Reply.keep("ERR nothing pending");
-                        default:
-                            return Reply.keep("ERR too late");
-                    }
+                    hb.cancels();
+                    return Reply.LATER;
                 case "QUIT":
-                    quit = true;
-                    // BYE first: quit() starts the shutdown, which may end this process.
-                    return Reply.last("BYE", heartbeat::quit);
+                    hb.quits();
+                    return Reply.LATER;
                 default:
                     return Reply.keep(line.equals("HELLO") || line.startsWith("HELLO ")
                             ? "ERR already attached" : "ERR unknown command");
@@ -128,9 +159,42 @@ public final class HeartbeatServer implements AutoCloseable {
 
         @Override
         public void ended(boolean serverClosing) {
-            if (heartbeat != null && !quit && !serverClosing) {
-                heartbeat.lost();
+            if (!serverClosing) {
+                liveness.clientHangsUp(this);
             }
+        }
+
+        // ---- HeartbeatLine (the kernel's threads) -----------------------------------------------
+
+        @Override
+        public long peerPid() {
+            return peer.pid();
+        }
+
+        @Override
+        public void admitted() {
+            outbox.send(Reply.keep(null));
+        }
+
+        @Override
+        public void welcome(Heartbeat granted) {
+            heartbeat = Objects.requireNonNull(granted, "heartbeat");
+            outbox.send(Reply.keep("WELCOME"));
+        }
+
+        @Override
+        public void answer(Answer answer) {
+            outbox.send(Reply.keep(wire(answer)));
+        }
+
+        @Override
+        public void answerAndClose(Answer answer, Runnable delivered) {
+            outbox.send(Reply.last(wire(answer), delivered));
+        }
+
+        @Override
+        public String toString() {
+            return "heartbeat connection of " + peer;
         }
     }
 }

@@ -102,9 +102,26 @@ public final class StreamJournal implements Journal {
             wall(sb.append("\"time\":\""), wall).append("\",");
         }
         sb.append("\"mono_ms\":").append(monoMillis);
+        sb.append(",\"level\":\"").append(entry.kind().level().name().toLowerCase(java.util.Locale.ROOT)).append('"');
         sb.append(",\"event\":\"").append(entry.kind().name()).append('"');
         sb.append(",\"detail\":");
         quote(sb, entry.detail());
+        // The facts a script wants without parsing prose; a field never shadows the fixed keys.
+        for (java.util.Map.Entry<String, Object> f : entry.fields().entrySet()) {
+            String key = f.getKey();
+            if (key.equals("time") || key.equals("mono_ms") || key.equals("level") || key.equals("event") || key.equals("detail")) {
+                continue;
+            }
+            sb.append(',');
+            quote(sb, key);
+            sb.append(':');
+            Object v = f.getValue();
+            if (v instanceof Number || v instanceof Boolean) {
+                sb.append(v);
+            } else {
+                quote(sb, String.valueOf(v));
+            }
+        }
         return sb.append('}').toString();
     }
 

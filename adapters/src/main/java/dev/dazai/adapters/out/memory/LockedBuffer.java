@@ -279,28 +279,57 @@ public final class LockedBuffer implements AutoCloseable {
 
     // ---- draining --------------------------------------------------------------------------
 
-    /** Writes the held bytes to {@code fd} with {@code write(2)} from the mapping; all or an exception. */
-    public synchronized void drainTo(int fd) {
+    /**
+     * One {@code write(2)} of the held bytes from {@code offset} on, straight from the mapping:
+     * the bytes written (0 if none are left), or -1 if a non-blocking {@code fd} is full. Throws
+     * {@link NativeException} on any other failure ({@code EPIPE}: the reader is gone).
+     */
+    public synchronized long writeSome(int fd, long offset) {
         ensureOpen();
+        if (offset >= length) {
+            return 0;
+        }
         LibC c = Native.libc();
         protect(c, data, mapped, PROT_READ);
         try {
-            long done = 0;
-            while (done < length) {
-                long n = c.write(fd, data + done, length - done);
+            while (true) {
+                long n = c.write(fd, data + offset, length - offset);
                 if (n >= 0) {
-                    done += n;
-                    continue;
+                    return n;
                 }
                 int err = Native.errno();
                 if (err == Errnos.EAGAIN) {
-                    Fds.await(fd, Sys.POLLOUT, 1000);
-                } else if (err != Errnos.EINTR) {
+                    return -1;
+                }
+                if (err != Errnos.EINTR) {
                     throw new NativeException("write", err);
                 }
             }
         } finally {
             protect(c, data, mapped, PROT_NONE);
+        }
+    }
+
+    /**
+     * Writes all the held bytes to {@code fd}; all or an exception. On a non-blocking fd the
+     * waits for room happen outside this buffer's monitor, so a wipe never waits for a reader.
+     */
+    public void drainTo(int fd) {
+        long done = 0;
+        while (true) {
+            long n;
+            synchronized (this) {
+                ensureOpen();
+                if (done >= length) {
+                    return;
+                }
+                n = writeSome(fd, done);
+            }
+            if (n > 0) {
+                done += n;
+            } else if (n < 0) {
+                Fds.await(fd, Sys.POLLOUT, 1000);
+            }
         }
     }
 

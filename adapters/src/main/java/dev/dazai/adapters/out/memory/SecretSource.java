@@ -30,4 +30,8 @@ public sealed interface SecretSource {
             }
         }
     }
+
+    /** {@code --no-secret}: the daemon starts empty and takes its secrets by {@code dazai add}. */
+    record Nothing() implements SecretSource {
+    }
 }

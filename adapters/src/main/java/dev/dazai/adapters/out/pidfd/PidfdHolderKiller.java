@@ -1,13 +1,16 @@
 package dev.dazai.adapters.out.pidfd;
 
+import dev.dazai.adapters.nativ.Pidfds;
 import dev.dazai.adapters.nativ.Errnos;
 import dev.dazai.adapters.nativ.Fds;
+import dev.dazai.adapters.nativ.Native;
 import dev.dazai.adapters.nativ.Sys;
 import dev.dazai.kernel.port.out.Holder;
 import dev.dazai.kernel.port.out.HolderKiller;
 import dev.dazai.kernel.port.out.Journal;
 import dev.dazai.kernel.port.out.JournalEntry;
 import dev.dazai.kernel.port.out.KillOutcome;
+import dev.dazai.kernel.port.out.Pin;
 import dev.dazai.kernel.port.out.RegistrationException;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -15,25 +18,39 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.OptionalLong;
+import java.util.Set;
 
 /**
  * Holders pinned by pidfd (Linux ≥ 5.3). A pidfd names one process incarnation: once that process
  * exits, signals through the pidfd fail with ESRCH even if its PID number now belongs to someone
  * else, so a recycled PID is reported gone and never signalled. Nothing here ever calls kill(2).
+ *
+ * <p>A consumer ({@link Holder.Reach#TREE}) is also handed to the {@link Containment}, which
+ * keeps everything it starts together and kills it whole. The daemon itself and its ancestors are
+ * refused as holders, and spared by every kill: killing one before the wipe would end the daemon
+ * with the secret still in memory.
  */
 public final class PidfdHolderKiller implements HolderKiller, AutoCloseable {
 
     /** How long killAll waits for the killed to be gone before the caller wipes. */
     private static final int REAP_WAIT_MILLIS = 1000;
 
-    private record Pinned(Holder holder, int pidfd) {
+    /** tree is null for a single process. */
+    private record Pinned(Holder holder, int pidfd, Containment.Tree tree) {
     }
 
     private final Journal journal;
+    private final Containment containment;
     private final Map<Long, Pinned> pinned = new LinkedHashMap<>();
 
+    /** Single processes only: a consumer is refused (no containment). */
     public PidfdHolderKiller(Journal journal) {
+        this(journal, null);
+    }
+
+    public PidfdHolderKiller(Journal journal, Containment containment) {
         this.journal = Objects.requireNonNull(journal, "journal");
+        this.containment = containment;
     }
 
     /** True if this kernel has pidfds; if not, use {@link StartTimeHolderKiller}. */
@@ -42,6 +59,45 @@ public final class PidfdHolderKiller implements HolderKiller, AutoCloseable {
     }
 
     @Override
+    public Holder register(Pin pin, Holder.Reach reach) {
+        if (reach == Holder.Reach.TREE && containment == null) {
+            throw new RegistrationException("consumers cannot be contained here; register single processes only");
+        }
+        forgetFinishedTrees();
+        Holder h;
+        if (pin instanceof PidfdPin p) {
+            int fd = Native.libc().fcntl(p.pidfd(), Sys.F_DUPFD_CLOEXEC, 0);
+            if (fd < 0) {
+                throw new RegistrationException("cannot keep the pidfd of pid " + p.pid() + ": " + Errnos.name(Native.errno()));
+            }
+            h = pin(p.pid(), fd, OptionalLong.empty());
+        } else {
+            h = register(pin.pid(), pin.startTime());
+        }
+        if (reach == Holder.Reach.PROCESS) {
+            return h;
+        }
+        Containment.Tree tree;
+        synchronized (this) {
+            Pinned single = pinned.get(h.pid());
+            try {
+                tree = containment.contain(h.pid(), single.pidfd(),
+                        pin instanceof PidfdPin p ? p.prepared().orElse(null) : null);
+            } catch (RuntimeException e) {
+                unregister(h.pid());
+                throw e instanceof RegistrationException r ? r : new RegistrationException(
+                        "cannot contain pid " + h.pid() + ": " + e.getMessage());
+            }
+            Holder consumer = new Holder(h.pid(), h.startTime(), Holder.Reach.TREE);
+            pinned.put(h.pid(), new Pinned(consumer, single.pidfd(), tree));
+            if (pin instanceof PidfdPin p) {
+                p.containedAs(tree.kind());
+            }
+            return consumer;
+        }
+    }
+
+    /** Pins {@code pid} now, checking its start time when given. */
     public Holder register(long pid, OptionalLong startTime) {
         if (pid <= 0) {
             throw new RegistrationException("pid " + pid + " is not a process");
@@ -88,15 +144,48 @@ public final class PidfdHolderKiller implements HolderKiller, AutoCloseable {
             throw new RegistrationException("pid " + pid + " started at " + (observed.isPresent() ? observed.getAsLong() : "?")
                     + ", not " + expected.getAsLong() + ": it is another process now (PID reused)");
         }
+        // Checked once pinned, when the number can no longer change hands.
+        refuseSelfAndAncestors(pid, fd);
         Holder holder = new Holder(pid, observed.orElse(expected.orElse(0)));
         synchronized (this) {
             Pinned old = pinned.remove(pid);
             if (old != null) {
-                Fds.closeQuietly(old.pidfd());
+                release(old);
             }
-            pinned.put(pid, new Pinned(holder, fd));
+            pinned.put(pid, new Pinned(holder, fd, null));
         }
         return holder;
+    }
+
+    /**
+     * A long-lived daemon serves many short `dazai run`s: a consumer whose whole tree has ended
+     * holds nothing and can never run again, so its pidfd and cgroup are let go when the next
+     * one registers, rather than kept until the daemon ends.
+     */
+    private synchronized void forgetFinishedTrees() {
+        pinned.values().removeIf(p -> {
+            if (p.tree() == null || !p.tree().finished()) {
+                return false;
+            }
+            release(p);
+            return true;
+        });
+    }
+
+    /**
+     * The daemon and its ancestors (the shell that started it, a terminal, a service manager, init)
+     * are never holders: a fire would kill them before the wipe, and the daemon with them.
+     */
+    static void refuseSelfAndAncestors(long pid, int fd) {
+        if (pid == ProcessHandle.current().pid()) {
+            Fds.closeQuietly(fd);
+            throw new RegistrationException("pid " + pid + " is this daemon: a fire would kill it before the wipe");
+        }
+        if (ProcTable.selfAndAncestors().contains(pid)) {
+            Fds.closeQuietly(fd);
+            throw new RegistrationException("pid " + pid + " is an ancestor of this daemon (the shell or service that"
+                    + " started it): a fire would end the daemon before the wipe");
+        }
     }
 
     @Override
@@ -105,8 +194,15 @@ public final class PidfdHolderKiller implements HolderKiller, AutoCloseable {
         if (p == null) {
             return false;
         }
-        Fds.closeQuietly(p.pidfd());
+        release(p);
         return true;
+    }
+
+    private static void release(Pinned p) {
+        if (p.tree() != null) {
+            p.tree().release();
+        }
+        Fds.closeQuietly(p.pidfd());
     }
 
     @Override
@@ -118,7 +214,18 @@ public final class PidfdHolderKiller implements HolderKiller, AutoCloseable {
     public synchronized List<KillOutcome> killAll() {
         List<KillOutcome> outcomes = new ArrayList<>();
         List<Integer> sent = new ArrayList<>();
+        Set<Long> spare = ProcTable.selfAndAncestors();
         for (Pinned p : pinned.values()) {
+            if (p.tree() != null) {
+                try {
+                    outcomes.addAll(p.tree().kill(spare));
+                } catch (RuntimeException e) {
+                    journal.record(JournalEntry.of(JournalEntry.Kind.ERROR, "killing the tree of pid " + p.holder().pid()
+                            + ": " + e));
+                    outcomes.add(new KillOutcome(p.holder().pid(), KillOutcome.Kind.FAILED));
+                }
+                continue;
+            }
             Pidfds.Sent s;
             try {
                 s = Pidfds.send(p.pidfd(), Sys.SIGKILL);
@@ -137,26 +244,20 @@ public final class PidfdHolderKiller implements HolderKiller, AutoCloseable {
                 }
             }
         }
-        awaitExit(sent);
+        // SIGKILL is asynchronous; waiting for the pidfds to turn readable means no holder runs during the wipe.
+        Pidfds.awaitExit(sent, REAP_WAIT_MILLIS);
         return outcomes;
-    }
-
-    /** SIGKILL is asynchronous; waiting for the pidfds to turn readable means no holder runs during the wipe. */
-    private static void awaitExit(List<Integer> pidfds) {
-        long deadline = System.nanoTime() + REAP_WAIT_MILLIS * 1_000_000L;
-        for (int fd : pidfds) {
-            long left = (deadline - System.nanoTime()) / 1_000_000;
-            if (left <= 0) {
-                return;
-            }
-            Fds.await(fd, Sys.POLLIN, (int) left);
-        }
     }
 
     @Override
     public synchronized List<KillOutcome> rehearseKillAll() {
         List<KillOutcome> outcomes = new ArrayList<>();
+        Set<Long> spare = ProcTable.selfAndAncestors();
         for (Pinned p : pinned.values()) {
+            if (p.tree() != null) {
+                outcomes.addAll(p.tree().rehearse(spare));
+                continue;
+            }
             Pidfds.Sent s = Pidfds.send(p.pidfd(), 0);
             outcomes.add(new KillOutcome(p.holder().pid(),
                     s == Pidfds.Sent.GONE ? KillOutcome.Kind.GONE : KillOutcome.Kind.WOULD_KILL));
@@ -168,7 +269,7 @@ public final class PidfdHolderKiller implements HolderKiller, AutoCloseable {
     @Override
     public synchronized void close() {
         for (Pinned p : pinned.values()) {
-            Fds.closeQuietly(p.pidfd());
+            release(p);
         }
         pinned.clear();
     }

@@ -8,6 +8,7 @@ import dev.dazai.kernel.port.out.HolderKiller;
 import dev.dazai.kernel.port.out.Journal;
 import dev.dazai.kernel.port.out.JournalEntry;
 import dev.dazai.kernel.port.out.KillOutcome;
+import dev.dazai.kernel.port.out.Pin;
 import dev.dazai.kernel.port.out.RegistrationException;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -32,7 +33,17 @@ public final class StartTimeHolderKiller implements HolderKiller {
         this.journal = Objects.requireNonNull(journal, "journal");
     }
 
+    /** Without pidfds a tree cannot be walked safely (every member would be a bare PID): consumers are refused. */
     @Override
+    public Holder register(Pin pin, Holder.Reach reach) {
+        if (reach == Holder.Reach.TREE) {
+            throw new RegistrationException("this kernel has no pidfd (Linux before 5.3), so a consumer and all it"
+                    + " starts cannot be contained; register single processes only");
+        }
+        return register(pin.pid(), pin.startTime());
+    }
+
+    /** Pins {@code pid} by its start time, checking it against the one given. */
     public synchronized Holder register(long pid, OptionalLong startTime) {
         OptionalLong observed = pid > 0 ? ProcStat.startTime(pid) : OptionalLong.empty();
         if (observed.isEmpty()) {
@@ -42,6 +53,7 @@ public final class StartTimeHolderKiller implements HolderKiller {
             throw new RegistrationException("pid " + pid + " started at " + observed.getAsLong() + ", not "
                     + startTime.getAsLong() + ": it is another process now (PID reused)");
         }
+        PidfdHolderKiller.refuseSelfAndAncestors(pid, -1);
         Holder h = new Holder(pid, observed.getAsLong());
         holders.remove(pid);
         holders.put(pid, h);

@@ -6,22 +6,30 @@ import dev.dazai.adapters.nativ.LibC;
 import dev.dazai.adapters.nativ.Native;
 import dev.dazai.adapters.nativ.NativeException;
 import dev.dazai.adapters.nativ.Sys;
-import dev.dazai.adapters.out.pidfd.Pidfds;
+import dev.dazai.adapters.nativ.Pidfds;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
-import java.util.function.IntConsumer;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.stream.Stream;
 import jnr.ffi.Pointer;
 
 /**
- * Starts the {@code --exec} child with {@code posix_spawnp}, handing it the read end of a pipe
- * for the secret. The child is our own unreaped child when its pidfd is opened, so its PID cannot
- * be reused in between; a daemon thread reaps it when it exits.
+ * Starts the {@code --exec} child with {@code posix_spawn}, handing it the read end of the
+ * secret's pipe (a {@link dev.dazai.adapters.out.memory.PipeSink}) as fd {@link #CHILD_SECRET_FD}.
+ * The child is our own unreaped child when its pidfd is opened, so its PID cannot be reused in
+ * between; a daemon thread reaps it when it exits.
+ *
+ * <p>With a cgroup to join, the child is {@code /bin/sh}, which writes "0" into that cgroup's
+ * {@code cgroup.procs} (moving itself) and only then execs the command: whatever the command
+ * starts is born inside. The command is looked up on PATH here first, so a missing one is
+ * reported at once rather than as the shell's exit status 127.
  *
  * <p>The child gets fds 0, 1, 2 and {@link #CHILD_SECRET_FD} only (every other fd is closed in the
  * child before exec), default dispositions for all signals (the daemon ignores several, and
@@ -38,6 +46,12 @@ public final class ExecLauncher {
     /** Room for glibc's posix_spawn_file_actions_t (80 bytes) and posix_spawnattr_t (336), with margin. */
     private static final int SPAWN_STRUCT_BYTES = 1024;
     private static final int SIGSET_BYTES = 128;
+    private static final String SHELL = "/bin/sh";
+    /** $0 is the cgroup.procs file, "$@" the command: join, then become the command. */
+    private static final String JOIN_THEN_EXEC = "echo 0 > \"$0\" && exec \"$@\"";
+
+    /** Children whose reaper thread waits for them: nobody else may reap them. */
+    private final Set<Long> reaping = ConcurrentHashMap.newKeySet();
 
     public ExecLauncher() {
     }
@@ -47,12 +61,10 @@ public final class ExecLauncher {
         private final long pid;
         private final int pidfd;
         private final CompletableFuture<Integer> exit;
-        private int secretWriteFd;
 
-        private Child(long pid, int pidfd, int secretWriteFd, CompletableFuture<Integer> exit) {
+        private Child(long pid, int pidfd, CompletableFuture<Integer> exit) {
             this.pid = pid;
             this.pidfd = pidfd;
-            this.secretWriteFd = secretWriteFd;
             this.exit = exit;
         }
 
@@ -60,7 +72,7 @@ public final class ExecLauncher {
             return pid;
         }
 
-        /** Opened before the child could be reaped; -1 without pidfd support. Owned by whoever adopts it. */
+        /** Opened before the child could be reaped; -1 without pidfd support. The caller closes it. */
         public int pidfd() {
             return pidfd;
         }
@@ -69,47 +81,43 @@ public final class ExecLauncher {
         public CompletableFuture<Integer> exit() {
             return exit;
         }
-
-        /**
-         * Writes the secret into the pipe with {@code drain} (e.g. {@code memory::drainTo}, which
-         * writes from native memory) and closes our end, so the child reads it and then EOF.
-         * Blocks while the pipe is full and the child has not read.
-         */
-        public synchronized void sendSecret(IntConsumer drain) {
-            if (secretWriteFd < 0) {
-                throw new IllegalStateException("secret already sent");
-            }
-            try {
-                drain.accept(secretWriteFd);
-            } finally {
-                closeSecretPipe();
-            }
-        }
-
-        /** Closes our end without writing: the child reads EOF at once. Idempotent. */
-        public synchronized void closeSecretPipe() {
-            Fds.closeQuietly(secretWriteFd);
-            secretWriteFd = -1;
-        }
     }
 
-    /** Starts {@code command} (found on PATH) with this process's environment plus {@link #SECRET_FD_ENV}. */
-    public Child launch(List<String> command) {
+    /** True while a reaper thread of this launcher waits for {@code pid}: an orphan reaper must leave it alone. */
+    public boolean reaps(long pid) {
+        return reaping.contains(pid);
+    }
+
+    /**
+     * Starts {@code command} (found on PATH) with this process's environment plus
+     * {@link #SECRET_FD_ENV}, {@code secretReadFd} as its fd {@link #CHILD_SECRET_FD} (the caller
+     * keeps and closes its own), after joining the cgroup whose {@code cgroup.procs} is
+     * {@code joinCgroup}, if given. Throws {@link NativeException} (ENOENT, EACCES) for a command
+     * that cannot be run.
+     */
+    public Child launch(List<String> command, int secretReadFd, Optional<Path> joinCgroup) {
         if (command.isEmpty()) {
             throw new IllegalArgumentException("empty command");
         }
+        String program = resolve(command.get(0));
+        List<String> argv = new ArrayList<>();
+        if (joinCgroup.isPresent()) {
+            argv.addAll(List.of(SHELL, "-c", JOIN_THEN_EXEC, joinCgroup.get().toString(), program));
+        } else {
+            argv.add(command.get(0));
+        }
+        argv.addAll(command.subList(1, command.size()));
+        String path = joinCgroup.isPresent() ? SHELL : program;
         LibC c = Native.libc();
-        int[] pipe = Fds.pipe();
-        int readFd = pipe[0];
-        int writeFd = pipe[1];
+        int readFd = secretReadFd;
+        boolean moved = false;
         if (readFd == CHILD_SECRET_FD) {
-            // dup2(3, 3) would keep close-on-exec set: move the read end out of the way first.
-            readFd = c.fcntl(pipe[0], Sys.F_DUPFD_CLOEXEC, CHILD_SECRET_FD + 1);
-            Fds.closeQuietly(pipe[0]);
+            // dup2(3, 3) would keep close-on-exec set: use a copy out of the way.
+            readFd = c.fcntl(secretReadFd, Sys.F_DUPFD_CLOEXEC, CHILD_SECRET_FD + 1);
             if (readFd < 0) {
-                Fds.closeQuietly(writeFd);
                 throw Native.failure("fcntl");
             }
+            moved = true;
         }
         Pointer actions = Native.scratch(SPAWN_STRUCT_BYTES);
         Pointer attrs = Native.scratch(SPAWN_STRUCT_BYTES);
@@ -127,22 +135,58 @@ public final class ExecLauncher {
             c.posix_spawnattr_setsigdefault(attrs, all);
             c.posix_spawnattr_setsigmask(attrs, none);
             c.posix_spawnattr_setflags(attrs, (short) (Sys.POSIX_SPAWN_SETSIGDEF | Sys.POSIX_SPAWN_SETSIGMASK));
-            rc = c.posix_spawnp(pid, command.get(0), actions, attrs, argv(command), envp());
+            rc = c.posix_spawnp(pid, path, actions, attrs, argv(argv), envp());
         } finally {
             c.posix_spawn_file_actions_destroy(actions);
             c.posix_spawnattr_destroy(attrs);
-            Fds.closeQuietly(readFd);
+            if (moved) {
+                Fds.closeQuietly(readFd);
+            }
         }
         if (rc != 0) {
-            Fds.closeQuietly(writeFd);
             throw new NativeException("posix_spawnp " + command.get(0), rc);
         }
         int pidfd = Pidfds.open(pid[0]);
         CompletableFuture<Integer> exit = new CompletableFuture<>();
-        Thread reaper = new Thread(() -> exit.complete(reap(pid[0])), "dazai-exec-reaper-" + pid[0]);
+        long child = pid[0];
+        reaping.add(child);
+        Thread reaper = new Thread(() -> {
+            int status = reap(pid[0]);
+            reaping.remove(child);
+            exit.complete(status);
+        }, "dazai-exec-reaper-" + pid[0]);
         reaper.setDaemon(true);
         reaper.start();
-        return new Child(pid[0], Math.max(pidfd, -1), writeFd, exit);
+        return new Child(pid[0], Math.max(pidfd, -1), exit);
+    }
+
+    /** The program as execvp would find it: a name with a slash as it is, else the first match on PATH. */
+    static String resolve(String name) {
+        if (name.isEmpty()) {
+            throw new NativeException("exec", Errnos.ENOENT);
+        }
+        if (name.contains("/")) {
+            Path p = Path.of(name);
+            if (!Files.exists(p)) {
+                throw new NativeException("exec " + name, Errnos.ENOENT);
+            }
+            if (Files.isDirectory(p) || !Files.isExecutable(p)) {
+                throw new NativeException("exec " + name, Errnos.EACCES);
+            }
+            return name;
+        }
+        String path = System.getenv().getOrDefault("PATH", "/usr/local/bin:/usr/bin:/bin");
+        boolean denied = false;
+        for (String dir : path.split(":", -1)) {
+            Path p = Path.of(dir.isEmpty() ? "." : dir, name);
+            if (Files.isRegularFile(p)) {
+                if (Files.isExecutable(p)) {
+                    return p.toString();
+                }
+                denied = true;
+            }
+        }
+        throw new NativeException("exec " + name, denied ? Errnos.EACCES : Errnos.ENOENT);
     }
 
     /** Closes every fd above the secret's in the child: closefrom where glibc has it (2.34+), else one by one. */

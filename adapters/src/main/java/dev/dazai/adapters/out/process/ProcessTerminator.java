@@ -27,10 +27,21 @@ public final class ProcessTerminator implements SelfTerminator {
         Runtime.getRuntime().halt(128 + Sys.SIGKILL);
     }
 
-    /** Runtime.halt, not System.exit: no shutdown hook runs after the wipe. */
+    /**
+     * Runtime.halt, not System.exit: no shutdown hook runs after the wipe. {@code lastWords} go to
+     * stderr after the journal, so the one line for people is the last thing they read.
+     */
     @Override
-    public void exit(int status) {
+    public void exit(int status, String lastWords) {
         flushQuietly();
+        if (lastWords != null && !lastWords.isEmpty()) {
+            try {
+                System.err.println(lastWords);
+                System.err.flush();
+            } catch (RuntimeException e) {
+                // Exiting matters more than the line.
+            }
+        }
         Runtime.getRuntime().halt(status);
     }
 

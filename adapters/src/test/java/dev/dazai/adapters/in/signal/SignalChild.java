@@ -12,17 +12,17 @@ public final class SignalChild {
     public static void main(String[] args) throws Exception {
         Triggers print = new Triggers() {
             @Override
-            public void gracefulSignal(String source) {
+            public void ownerPanics(String source) {
                 say("graceful " + source);
             }
 
             @Override
-            public void hardPanic(String source) {
+            public void ownerPanicsHard(String source) {
                 say("hard " + source);
             }
 
             @Override
-            public void shutdown(String source) {
+            public void ownerStops(String source) {
                 say("shutdown " + source);
             }
         };

@@ -19,6 +19,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CountDownLatch;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
 import jnr.unixsocket.UnixSocketAddress;
@@ -51,6 +52,7 @@ class ControlServerTest {
         if (server != null) {
             server.close();
         }
+        commands.close();
     }
 
     private static String ask(Path socket, String raw) throws IOException {
@@ -72,6 +74,8 @@ class ControlServerTest {
         expected.put("UNREGISTER 2\n", "ERR not registered\n");
         expected.put("PANIC\n", "OK\n");
         expected.put("PANIC HARD\n", "OK\n");
+        expected.put("STOP\n", "OK\n");
+        expected.put("STOP now\n", "ERR usage: STOP\n");
         expected.put("CANCEL\n", "ERR unknown command\n");
         expected.put("HELLO 1\n", "ERR unknown command\n");
         expected.put("status\n", "ERR unknown command\n");
@@ -88,7 +92,90 @@ class ControlServerTest {
             assertEquals(e.getValue(), ask(s, e.getKey()), e.getKey());
         }
         assertEquals(List.of("status", "signals", "register 123", "register 123 456789", "unregister 1",
-                "unregister 2", "panic", "panic hard"), commands.calls);
+                "unregister 2", "panic", "panic hard", "stop"), commands.calls);
+    }
+
+    @Test
+    void badNamesAndMisusedSecretCommandsGetOneErrLine() throws Exception {
+        Path s = start();
+        String bad = "ERR bad name: use 1 to 64 of A-Z a-z 0-9 . _ -\n";
+        Map<String, String> expected = new java.util.LinkedHashMap<>();
+        expected.put("ADD\n", "ERR usage: ADD <name> (with the secret's fd attached)\n");
+        expected.put("ADD a b\n", "ERR usage: ADD <name> (with the secret's fd attached)\n");
+        expected.put("ADD db\n", "ERR ADD needs the secret's fd attached (SCM_RIGHTS): use dazai add NAME\n");
+        expected.put("RUN\n", "ERR usage: RUN <name>\n");
+        expected.put("REMOVE\n", "ERR usage: REMOVE <name>\n");
+        expected.put("RUN a/b\n", bad);
+        expected.put("RUN ../x\n", bad);
+        expected.put("REMOVE " + "x".repeat(65) + "\n", bad);
+        expected.put("REMOVE \n", bad);
+        expected.put("RUN d\u00e9j\u00e0\n", bad);
+        for (Map.Entry<String, String> e : expected.entrySet()) {
+            assertEquals(e.getValue(), ask(s, e.getKey()), e.getKey());
+        }
+        assertEquals(List.of(), commands.calls, "nothing reached the kernel");
+        assertEquals("OK\n", ask(s, "REMOVE db\n"));
+        assertEquals("ERR no secret named " + "x".repeat(64) + "\n", ask(s, "REMOVE " + "x".repeat(64) + "\n"));
+        assertEquals(List.of("remove db", "remove " + "x".repeat(64)), commands.calls);
+    }
+
+    @Test
+    void addReadsFromTheFdTheClientAttached() throws Exception {
+        Path s = start();
+        int[] p = dev.dazai.adapters.nativ.Fds.pipe();
+        dev.dazai.adapters.testing.Pipes.writeAll(p[1], "test bytes".getBytes(StandardCharsets.US_ASCII));
+        dev.dazai.adapters.testing.Pipes.close(p[1]);
+        try (RawClient c = RawClient.connect(s)) {
+            c.sendWithFd("ADD db.key-2_x\n", p[0]);
+            dev.dazai.adapters.testing.Pipes.close(p[0]);
+            assertEquals("OK\n", c.readToEof());
+        }
+        assertEquals(List.of("add db.key-2_x"), commands.calls);
+        assertEquals("test bytes", commands.added.get("db.key-2_x"), "the server passed on the very pipe");
+    }
+
+    @Test
+    void runAnswersWithTheConsumersReadEndAttached() throws Exception {
+        Path s = start();
+        int[] p = dev.dazai.adapters.nativ.Fds.pipe();
+        commands.onRun = peer -> new ControlCommands.WithFd("OK cgroup", p[0]);
+        List<Integer> fds = new ArrayList<>();
+        try (RawClient c = RawClient.connect(s)) {
+            c.send("RUN db\n");
+            assertEquals("OK cgroup\n", c.readToEofWithFds(fds));
+        }
+        assertEquals(1, fds.size(), "one fd came with OK");
+        dev.dazai.adapters.testing.Pipes.writeAll(p[1], "through".getBytes(StandardCharsets.US_ASCII));
+        dev.dazai.adapters.testing.Pipes.close(p[1]);
+        assertEquals("through", new String(dev.dazai.adapters.testing.Pipes.readAll(fds.get(0)), StandardCharsets.US_ASCII));
+        dev.dazai.adapters.testing.Pipes.close(fds.get(0));
+        assertEquals(ProcessHandle.current().pid(), commands.peers.get(0).pid(), "the asking process is the consumer");
+
+        commands.onRun = peer -> ControlCommands.WithFd.none("ERR no secret named nope");
+        fds.clear();
+        try (RawClient c = RawClient.connect(s)) {
+            c.send("RUN nope\n");
+            assertEquals("ERR no secret named nope\n", c.readToEofWithFds(fds));
+        }
+        assertEquals(List.of(), fds, "no fd with an ERR");
+    }
+
+    @Test
+    void anFdSentWithAnyOtherCommandIsClosedNotKept() throws Exception {
+        Path s = start();
+        for (String command : List.of("STATUS\n", "RUN db\n", "ADD a b\n", "PANIC\n")) {
+            int[] p = dev.dazai.adapters.nativ.Fds.pipe();
+            try (RawClient c = RawClient.connect(s)) {
+                c.sendWithFd(command, p[0]);
+                dev.dazai.adapters.testing.Pipes.close(p[0]);
+                c.readToEofWithFds(new ArrayList<>());
+            }
+            // Once the server's copy is closed, nobody reads the pipe: a write fails with EPIPE.
+            int w = p[1];
+            assertTrue(eventually(() -> dev.dazai.adapters.nativ.Native.libc().write(w,
+                    dev.dazai.adapters.nativ.Native.scratch(1).address(), 1) < 0), command + ": the passed fd was kept open");
+            dev.dazai.adapters.testing.Pipes.close(p[1]);
+        }
     }
 
     @Test
@@ -141,6 +228,25 @@ class ControlServerTest {
         assertEquals("ERR internal error\n", ask(s, "REGISTER 5\n"));
         assertEquals("{\"state\":\"Waiting\",\"mode\":\"DryRun\"}\n", ask(s, "STATUS\n"), "still serving");
         assertTrue(log.has("internal error"));
+    }
+
+    @Test
+    void registerAndUnregisterWaitForTheKernelsAnswerNeverForATimeout() throws Exception {
+        Path s = start();
+        CountDownLatch release = commands.hold();
+        try (RawClient register = RawClient.connect(s); RawClient unregister = RawClient.connect(s)) {
+            register.send("REGISTER 5\n");
+            unregister.send("UNREGISTER 2\n");
+            // Longer than the 2 s command timeout: waiting for the kernel is not the client's silence.
+            assertEquals("", register.readFor(3_000), "no made-up reply while the kernel decides");
+            assertEquals("", unregister.readFor(10));
+            release.countDown();
+            assertEquals("OK\n", register.readToEof());
+            assertEquals("ERR not registered\n", unregister.readToEof());
+        } finally {
+            release.countDown();
+        }
+        assertFalse(log.has("no command within"), log.lines.toString());
     }
 
     @Test

@@ -31,7 +31,7 @@ class ProtocolFuzzTest {
 
     private static final Set<String> HEARTBEAT_REPLIES = Set.of("WELCOME", "BUSY", "PONG", "CANCELLED", "BYE",
             "ERR unknown command", "ERR bad pid", "ERR hello first", "ERR line too long", "ERR already attached",
-            "ERR nothing pending", "ERR too late", "ERR timeout");
+            "ERR nothing pending", "ERR too late", "ERR timeout", "ERR panic pending");
 
     private static final Set<String> CONTROL_REPLIES = Set.of("OK", "ERR not registered", "ERR unknown command",
             "ERR bad pid", "ERR bad starttime", "ERR line too long", "ERR timeout", "ERR usage: STATUS",
@@ -68,9 +68,9 @@ class ProtocolFuzzTest {
 
     @Test
     void heartbeatSurvivesAnything() throws Exception {
-        RecordingLiveness liveness = new RecordingLiveness();
-        try (HeartbeatServer server = new HeartbeatServer(dir.resolve("heartbeat.sock"), liveness, new RecordingLog(),
-                new SocketLimits(64, Duration.ofMillis(300))).start()) {
+        try (RecordingLiveness liveness = new RecordingLiveness();
+             HeartbeatServer server = new HeartbeatServer(dir.resolve("heartbeat.sock"), liveness, new RecordingLog(),
+                     new SocketLimits(64, Duration.ofMillis(300))).start()) {
             qt().withExamples(120).withShrinkCycles(10)
                     .forAll(lists().of(integers().between(0, 11)).ofSizeBetween(0, 25), integers().all())
                     .checkAssert((tokens, seed) -> {
@@ -95,6 +95,12 @@ class ProtocolFuzzTest {
                         } catch (InterruptedException e) {
                             throw new IllegalStateException(e);
                         }
+                        try {
+                            assertTrue(eventually(() -> liveness.hangUps.get() == liveness.connects.get()),
+                                    "every connection announced is reported ended, once");
+                        } catch (InterruptedException e) {
+                            throw new IllegalStateException(e);
+                        }
                         // Connections never overlap here (the slot is back before the next), so every HELLO was a WELCOME.
                         assertEquals(liveness.hellos.size(), liveness.quits.get() + liveness.losts.get(),
                                 "every WELCOME ends in one QUIT or one loss");
@@ -107,9 +113,9 @@ class ProtocolFuzzTest {
 
     @Test
     void controlSurvivesAnything() throws Exception {
-        RecordingCommands commands = new RecordingCommands();
-        try (ControlServer server = new ControlServer(dir.resolve("control.sock"), commands, new RecordingLog(),
-                new SocketLimits(64, Duration.ofMillis(200))).start()) {
+        try (RecordingCommands commands = new RecordingCommands();
+             ControlServer server = new ControlServer(dir.resolve("control.sock"), commands, new RecordingLog(),
+                     new SocketLimits(64, Duration.ofMillis(200))).start()) {
             qt().withExamples(80).withShrinkCycles(10)
                     .forAll(lists().of(integers().between(0, 10)).ofSizeBetween(0, 6), integers().all())
                     .checkAssert((tokens, seed) -> {
@@ -132,7 +138,9 @@ class ProtocolFuzzTest {
                         assertTrue(CONTROL_REPLIES.contains(lines.get(0)), "unexpected reply " + lines.get(0));
                         assertTrue(commands.calls.size() - callsBefore <= 1, "at most one command ran");
                     });
-            assertEquals(java.util.Optional.of("OK"), LineClient.request(server.socket(), "PANIC", Duration.ofSeconds(10)));
+            try (RawClient c = RawClient.connect(server.socket())) {
+                assertEquals("OK\n", c.exchange("PANIC\n"), "the server still answers after the fuzz");
+            }
         }
     }
 }

@@ -56,6 +56,36 @@ final class RawClient implements AutoCloseable {
         return this;
     }
 
+    /** Sends {@code raw} in one sendmsg with {@code fd} attached (SCM_RIGHTS). */
+    RawClient sendWithFd(String raw, int fd) {
+        long n = new dev.dazai.adapters.nativ.FdPassing().send(channel.getFD(), raw.getBytes(StandardCharsets.ISO_8859_1), fd);
+        if (n != raw.length()) {
+            throw new IllegalStateException("sent " + n + " of " + raw.length());
+        }
+        return this;
+    }
+
+    /** Reads to EOF with recvmsg; every fd that came is added to {@code fds} (the caller closes them). */
+    String readToEofWithFds(java.util.List<Integer> fds) throws IOException {
+        dev.dazai.adapters.nativ.FdPassing passing = new dev.dazai.adapters.nativ.FdPassing();
+        long deadline = System.nanoTime() + PATIENCE.toNanos();
+        while (!eof && System.nanoTime() < deadline) {
+            selector.select(50);
+            selector.selectedKeys().clear();
+            ByteBuffer in = ByteBuffer.allocate(4096);
+            long n = passing.receive(channel.getFD(), in, fds::add);
+            if (n == 0) {
+                eof = true;
+            } else if (n > 0) {
+                received.write(in.array(), 0, (int) n);
+            }
+        }
+        if (!eof) {
+            throw new IOException("no EOF within " + PATIENCE + "; got " + text());
+        }
+        return text();
+    }
+
     /** Reads until {@code n} bytes have arrived in total (or EOF), at most PATIENCE; returns them all. */
     String readBytes(int n) throws IOException {
         long deadline = System.nanoTime() + PATIENCE.toNanos();

@@ -43,14 +43,28 @@ class StreamJournalTest {
         StreamJournal text = new StreamJournal(new ByteArrayOutputStream(), StreamJournal.Format.TEXT, true);
         assertEquals("+7ms DIE SIGKILL self", text.text(T, 7, JournalEntry.of(Kind.DIE, "SIGKILL self")));
         StreamJournal json = new StreamJournal(new ByteArrayOutputStream(), StreamJournal.Format.JSON, true);
-        assertEquals("{\"mono_ms\":7,\"event\":\"DIE\",\"detail\":\"SIGKILL self\"}", json.json(T, 7, JournalEntry.of(Kind.DIE, "SIGKILL self")));
+        assertEquals("{\"mono_ms\":7,\"level\":\"info\",\"event\":\"DIE\",\"detail\":\"SIGKILL self\"}", json.json(T, 7, JournalEntry.of(Kind.DIE, "SIGKILL self")));
     }
 
     @Test
     void jsonIsOneObjectPerLine() {
         StreamJournal j = new StreamJournal(new ByteArrayOutputStream(), StreamJournal.Format.JSON, false);
-        assertEquals("{\"time\":\"2026-11-23T21:00:00.000Z\",\"mono_ms\":12,\"event\":\"WOULD_SIGKILL\",\"detail\":\"say \\\"hi\\\"\\n\\\\\"}",
+        assertEquals("{\"time\":\"2026-11-23T21:00:00.000Z\",\"mono_ms\":12,\"level\":\"info\",\"event\":\"WOULD_SIGKILL\",\"detail\":\"say \\\"hi\\\"\\n\\\\\"}",
                 j.json(T, 12, JournalEntry.of(Kind.WOULD_SIGKILL, "say \"hi\"\n\\")));
+    }
+
+    @Test
+    void jsonCarriesTheLevelAndTheEntrysFieldsForScripts() {
+        StreamJournal j = new StreamJournal(new ByteArrayOutputStream(), StreamJournal.Format.JSON, true);
+        JournalEntry killed = JournalEntry.of(Kind.KILLED, "4242").with("pid", 4242L).with("event", "shadow");
+        assertEquals("{\"mono_ms\":3,\"level\":\"info\",\"event\":\"KILLED\",\"detail\":\"4242\",\"pid\":4242}",
+                j.json(T, 3, killed));
+        JournalEntry trigger = JournalEntry.of(Kind.TRIGGER, "OwnerPanicsHard SIGUSR2")
+                .with("action", "OwnerPanicsHard").with("source", "SIGUSR2");
+        assertEquals("{\"mono_ms\":3,\"level\":\"warning\",\"event\":\"TRIGGER\",\"detail\":\"OwnerPanicsHard SIGUSR2\","
+                + "\"action\":\"OwnerPanicsHard\",\"source\":\"SIGUSR2\"}", j.json(T, 3, trigger));
+        assertEquals("{\"mono_ms\":3,\"level\":\"error\",\"event\":\"ERROR\",\"detail\":\"x\"}",
+                j.json(T, 3, JournalEntry.of(Kind.ERROR, "x")));
     }
 
     @Test

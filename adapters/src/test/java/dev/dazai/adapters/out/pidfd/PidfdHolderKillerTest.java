@@ -1,5 +1,6 @@
 package dev.dazai.adapters.out.pidfd;
 
+import dev.dazai.adapters.nativ.Pidfds;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -8,6 +9,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.dazai.adapters.testing.ListJournal;
 import dev.dazai.kernel.port.out.Holder;
+import dev.dazai.kernel.port.out.Pin;
 import dev.dazai.kernel.port.out.HolderKiller;
 import dev.dazai.kernel.port.out.KillOutcome;
 import dev.dazai.kernel.port.out.RegistrationException;
@@ -50,7 +52,7 @@ class PidfdHolderKillerTest {
             HolderKiller killer = make.apply(new ListJournal());
             Process holder = sleeper();
             Process bystander = sleeper();
-            Holder h = killer.register(holder.pid(), OptionalLong.empty());
+            Holder h = killer.register(Pin.of(holder.pid(), OptionalLong.empty()), Holder.Reach.PROCESS);
             assertEquals(ProcStat.startTime(holder.pid()).getAsLong(), h.startTime());
             assertEquals(List.of(h), killer.holders());
             assertEquals(List.of(new KillOutcome(holder.pid(), KillOutcome.Kind.KILLED)), killer.killAll());
@@ -66,7 +68,7 @@ class PidfdHolderKillerTest {
         for (Function<ListJournal, HolderKiller> make : KILLERS) {
             HolderKiller killer = make.apply(new ListJournal());
             Process holder = sleeper();
-            killer.register(holder.pid(), OptionalLong.empty());
+            killer.register(Pin.of(holder.pid(), OptionalLong.empty()), Holder.Reach.PROCESS);
             holder.destroy();
             holder.waitFor();
             assertEquals(List.of(new KillOutcome(holder.pid(), KillOutcome.Kind.GONE)), killer.rehearseKillAll());
@@ -79,7 +81,7 @@ class PidfdHolderKillerTest {
         for (Function<ListJournal, HolderKiller> make : KILLERS) {
             HolderKiller killer = make.apply(new ListJournal());
             Process holder = sleeper();
-            killer.register(holder.pid(), OptionalLong.empty());
+            killer.register(Pin.of(holder.pid(), OptionalLong.empty()), Holder.Reach.PROCESS);
             assertEquals(List.of(new KillOutcome(holder.pid(), KillOutcome.Kind.WOULD_KILL)), killer.rehearseKillAll());
             assertFalse(holder.waitFor(200, TimeUnit.MILLISECONDS), "still running");
             assertTrue(killer.unregister(holder.pid()));
@@ -97,13 +99,13 @@ class PidfdHolderKillerTest {
             Process holder = sleeper();
             long real = ProcStat.startTime(holder.pid()).getAsLong();
             RegistrationException e = assertThrows(RegistrationException.class,
-                    () -> killer.register(holder.pid(), OptionalLong.of(real + 1)));
+                    () -> killer.register(Pin.of(holder.pid(), OptionalLong.of(real + 1)), Holder.Reach.PROCESS));
             assertTrue(e.getMessage().contains("PID reused"), e.getMessage());
-            assertEquals(holder.pid(), killer.register(holder.pid(), OptionalLong.of(real)).pid());
+            assertEquals(holder.pid(), killer.register(Pin.of(holder.pid(), OptionalLong.of(real)), Holder.Reach.PROCESS).pid());
             holder.destroyForcibly().waitFor();
             long gonePid = holder.pid();
-            assertThrows(RegistrationException.class, () -> killer.register(gonePid, OptionalLong.empty()));
-            assertThrows(RegistrationException.class, () -> killer.register(-1, OptionalLong.empty()));
+            assertThrows(RegistrationException.class, () -> killer.register(Pin.of(gonePid, OptionalLong.empty()), Holder.Reach.PROCESS));
+            assertThrows(RegistrationException.class, () -> killer.register(Pin.of(-1, OptionalLong.empty()), Holder.Reach.PROCESS));
         }
     }
 

@@ -11,6 +11,7 @@ import dev.dazai.adapters.nativ.NativeException;
 import dev.dazai.adapters.nativ.Sys;
 import dev.dazai.adapters.out.memory.LockedSecretMemory;
 import dev.dazai.adapters.out.memory.MemoryOptions;
+import dev.dazai.adapters.out.memory.PipeSink;
 import dev.dazai.adapters.out.memory.SecretSource;
 import dev.dazai.adapters.out.pidfd.PidfdHolderKiller;
 import dev.dazai.adapters.testing.ListJournal;
@@ -20,6 +21,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
@@ -36,17 +38,22 @@ class ExecLauncherTest {
 
     private final ExecLauncher launcher = new ExecLauncher();
     private final List<ExecLauncher.Child> started = new ArrayList<>();
+    private final List<PipeSink> sinks = new ArrayList<>();
 
+    /** Started with a fresh secret pipe whose write end the test may hand to a delivery. */
     private ExecLauncher.Child launch(String... command) {
-        ExecLauncher.Child c = launcher.launch(List.of(command));
+        PipeSink sink = PipeSink.open();
+        sinks.add(sink);
+        ExecLauncher.Child c = launcher.launch(List.of(command), sink.readEnd(), Optional.empty());
+        sink.closeReadEnd();
         started.add(c);
         return c;
     }
 
     @AfterEach
     void killLeftovers() throws Exception {
+        sinks.forEach(PipeSink::close);
         for (ExecLauncher.Child c : started) {
-            c.closeSecretPipe();
             if (!c.exit().isDone()) {
                 Native.libc().kill((int) c.pid(), Sys.SIGKILL);
                 c.exit().get(30, TimeUnit.SECONDS);
@@ -88,7 +95,8 @@ class ExecLauncherTest {
         try {
             ExecLauncher.Child child = launch("sh", "-c", "cat <&$DAZAI_SECRET_FD > '" + dir.resolve("secret.out") + "'");
             assertTrue(child.pidfd() >= 0);
-            child.sendSecret(memory::drainTo);
+            assertTrue(launcher.reaps(child.pid()), "its own reaper waits for it");
+            memory.secrets().get(0).deliverTo(sinks.get(sinks.size() - 1));
             assertEquals(0, child.exit().get(30, TimeUnit.SECONDS));
             int[] round = Fds.pipe();
             memory.drainTo(round[1]);
@@ -103,7 +111,6 @@ class ExecLauncherTest {
     @Test
     void theChildsPidfdKillsItAndTheReaperReportsTheSignal() throws Exception {
         ExecLauncher.Child child = launch("sleep", "1000");
-        child.closeSecretPipe();
         try (PidfdHolderKiller killer = new PidfdHolderKiller(new ListJournal())) {
             killer.adopt(child.pid(), child.pidfd());
             assertEquals(List.of(new KillOutcome(child.pid(), KillOutcome.Kind.KILLED)), killer.killAll());
@@ -114,8 +121,35 @@ class ExecLauncherTest {
     }
 
     @Test
-    void aMissingProgramIsReported() {
-        NativeException e = assertThrows(NativeException.class, () -> launcher.launch(List.of("dazai-no-such-program-here")));
-        assertEquals("ENOENT", e.errnoName());
+    void aMissingProgramIsReportedBeforeAnythingStarts(@TempDir Path dir) throws Exception {
+        Path plain = Files.writeString(dir.resolve("not-a-program"), "data");
+        for (Optional<Path> join : List.of(Optional.<Path>empty(), Optional.of(Path.of("/nonexistent/cgroup.procs")))) {
+            NativeException e = assertThrows(NativeException.class,
+                    () -> launcher.launch(List.of("dazai-no-such-program-here"), 0, join));
+            assertEquals("ENOENT", e.errnoName());
+            e = assertThrows(NativeException.class, () -> launcher.launch(List.of(plain.toString()), 0, join));
+            assertEquals("EACCES", e.errnoName());
+        }
+    }
+
+    @Test
+    void aChildThatJoinsACgroupIsInsideBeforeTheCommandRuns(@TempDir Path dir) throws Exception {
+        var probe = dev.dazai.adapters.out.cgroup.CgroupContainment.probe();
+        org.junit.jupiter.api.Assumptions.assumeTrue(probe.dir().isPresent(), "no delegated cgroup v2: " + probe.why());
+        var containment = new dev.dazai.adapters.out.cgroup.CgroupContainment(probe.dir().get(), new ListJournal(),
+                new dev.dazai.adapters.out.pidfd.SubreaperContainment(new ListJournal(), false, pid -> false));
+        var room = containment.prepare();
+        PipeSink sink = PipeSink.open();
+        sinks.add(sink);
+        Path out = dir.resolve("cgroup");
+        ExecLauncher.Child child = launcher.launch(List.of("sh", "-c", "cat /proc/self/cgroup > " + out
+                + "; cat <&$DAZAI_SECRET_FD >/dev/null"), sink.readEnd(), room.joinPath());
+        started.add(child);
+        sink.closeReadEnd();
+        sink.close(); // EOF for the cat
+        assertEquals(0, child.exit().get(30, TimeUnit.SECONDS));
+        String leaf = room.joinPath().get().getParent().getFileName().toString();
+        assertTrue(Files.readString(out).contains("/" + leaf + "\n"), Files.readString(out));
+        containment.cleanUp();
     }
 }

@@ -5,7 +5,7 @@ import dev.dazai.kernel.port.out.JournalEntry;
 import java.nio.file.Files;
 import java.nio.file.Path;
 
-/** Child JVM for the process tests. Args: {@code harden}, {@code die} or {@code exit N}. */
+/** Child JVM for the process tests. Args: {@code harden}, {@code die} or {@code exit N [LAST WORDS]}. */
 public final class ProcessChild {
 
     private ProcessChild() {
@@ -31,7 +31,7 @@ public final class ProcessChild {
                 if (args[0].equals("die")) {
                     t.die();
                 } else {
-                    t.exit(Integer.parseInt(args[1]));
+                    t.exit(Integer.parseInt(args[1]), args.length > 2 ? args[2] : "");
                 }
                 System.out.println("STILL HERE");
             }

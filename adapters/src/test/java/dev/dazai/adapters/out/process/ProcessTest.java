@@ -50,5 +50,16 @@ class ProcessTest {
         assertEquals(7, r.exit(), r.out());
         assertTrue(r.out().contains("WIPED 32 bytes"), r.out());
         assertFalse(r.out().contains("HOOK RAN"), r.out());
+        assertFalse(r.out().contains("STILL HERE"), r.out());
+    }
+
+    @Test
+    void exitSaysItsLastWordsAfterTheJournal() throws Exception {
+        Result r = run("exit", "3", "dazai: socket directory is not ours; pass --socket-dir");
+        assertEquals(3, r.exit(), r.out());
+        int wiped = r.out().indexOf("WIPED 32 bytes");
+        int words = r.out().indexOf("dazai: socket directory is not ours; pass --socket-dir\n");
+        assertTrue(wiped >= 0 && words > wiped, "the line for people comes last: " + r.out());
+        assertFalse(r.out().contains("HOOK RAN"), r.out());
     }
 }

@@ -1,13 +1,26 @@
 package dev.dazai.kernel.port.in;
 
-import dev.dazai.kernel.port.out.Holder;
 import java.util.OptionalLong;
+import java.util.function.Consumer;
 
-/** Holders arriving and leaving at run time (control socket REGISTER/UNREGISTER, --register). */
+/**
+ * Holders arriving and leaving at run time (control socket REGISTER/UNREGISTER, --register).
+ * Decided on the kernel's thread; the answer comes back through {@code answer}, once.
+ */
 public interface Registry {
 
-    /** Throws {@code RegistrationException} with a human message if the process cannot be pinned. */
-    Holder register(long pid, OptionalLong startTime);
+    /** OwnerRegistersHolder: pins the process now; refused once the sequence has begun. */
+    void ownerRegistersHolder(long pid, OptionalLong startTime, Consumer<RegistryAnswer> answer);
 
-    boolean unregister(long pid);
+    /** OwnerUnregistersHolder: forgets a holder; refused once the sequence has begun. */
+    void ownerUnregistersHolder(long pid, Consumer<RegistryAnswer> answer);
+
+    /** OK, or refused with a one-line reason for people. */
+    record RegistryAnswer(boolean ok, String reason) {
+        public static final RegistryAnswer OK = new RegistryAnswer(true, "");
+
+        public static RegistryAnswer refused(String reason) {
+            return new RegistryAnswer(false, reason);
+        }
+    }
 }

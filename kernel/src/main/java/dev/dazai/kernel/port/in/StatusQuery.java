@@ -1,8 +1,6 @@
 package dev.dazai.kernel.port.in;
 
-import dev.dazai.kernel.domain.Status;
-
-/** A consistent snapshot for STATUS. */
+/** A recent snapshot for STATUS; safe from any thread, decides nothing. */
 public interface StatusQuery {
 
     Status status();

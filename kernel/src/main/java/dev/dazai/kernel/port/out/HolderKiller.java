@@ -1,7 +1,6 @@
 package dev.dazai.kernel.port.out;
 
 import java.util.List;
-import java.util.OptionalLong;
 
 /**
  * The processes that must die before the secret is wiped. An adapter holds each one by identity
@@ -9,8 +8,12 @@ import java.util.OptionalLong;
  */
 public interface HolderKiller {
 
-    /** Pins the process now. Throws {@link RegistrationException} if it does not exist or its start time differs. */
-    Holder register(long pid, OptionalLong startTime);
+    /**
+     * Pins the process now, and with {@link Holder.Reach#TREE} contains it so that everything it
+     * starts dies with it. Throws {@link RegistrationException} if it does not exist, its start time
+     * differs, or it is the daemon itself or one of its ancestors.
+     */
+    Holder register(Pin pin, Holder.Reach reach);
 
     /** Forgets a holder; false if it was not registered. */
     boolean unregister(long pid);
@@ -18,7 +21,7 @@ public interface HolderKiller {
     /** The holders registered now, in registration order. */
     List<Holder> holders();
 
-    /** SIGKILLs every registered holder that is still the same process; one outcome per holder. */
+    /** SIGKILLs every registered holder that is still the same process, trees whole; one outcome per process. */
     List<KillOutcome> killAll();
 
     /** What {@link #killAll} would do, sending nothing: WOULD_KILL or GONE per holder (dry-run). */

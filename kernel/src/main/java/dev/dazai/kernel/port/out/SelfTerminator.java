@@ -6,6 +6,9 @@ public interface SelfTerminator {
     /** Armed: SIGKILL self, so nothing (no hook, no finalizer) runs after the wipe. */
     void die();
 
-    /** Clean stop or finished rehearsal: exit with the given status. */
-    void exit(int status);
+    /**
+     * Clean stop, aborted start or finished rehearsal: exit with {@code status}. {@code lastWords},
+     * if not empty, is the one line for people (why start-up failed), written after the journal.
+     */
+    void exit(int status, String lastWords);
 }
