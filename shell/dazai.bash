@@ -174,7 +174,7 @@ case $- in
       for (( i = 1; i < COMP_CWORD; i++ )); do
         w=${COMP_WORDS[i]}
         case $w in
-          --grace|--ping-timeout|--socket-dir|--pidfile|--secret-file|--secret-fd|--generate|--register|--log-format|--interval) (( i++ )) ;;
+          --grace|--ping-timeout|--lifetime|--socket-dir|--pidfile|--secret-file|--secret-fd|--generate|--register|--log-format|--containment|--interval|--secret) (( i++ )) ;;
           --exec) return 0 ;;
           -*) ;;
           *) sub=$w; break ;;
@@ -183,17 +183,24 @@ case $- in
       case $prev in
         --socket-dir|--pidfile|--secret-file) return 0 ;;  # -o default: file names
         --log-format) words='text json' ;;
-        --grace|--ping-timeout|--secret-fd|--generate|--register|--interval) return 0 ;;
+        --containment) words='auto cgroup subreaper' ;;
+        --grace|--ping-timeout|--lifetime|--secret-fd|--generate|--register|--interval|--secret) return 0 ;;
         *)
           case $sub in
-            '') words='heartbeat status register panic cancel signal shell-init --arm --grace --ping-timeout --socket-dir --pidfile --secret-stdin --secret-file --secret-fd --generate --register --exec --require-lock --log-format -h --help -V --version' ;;
+            '') words='heartbeat status add remove run register unregister panic cancel stop signal shell-init doctor --arm --grace --ping-timeout --lifetime --socket-dir --pidfile --register --exec --containment --secret-stdin --secret-file --secret-fd --generate --no-secret --require-lock --log-format -h --help -V --version' ;;
             heartbeat) words='--socket-dir --interval -h --help -V --version' ;;
             status) words='--socket-dir --json -h --help -V --version' ;;
+            add) words='--socket-dir -h --help -V --version' ;;
+            remove) words='--socket-dir -h --help -V --version' ;;
+            run) words='--socket-dir --secret --stdin -h --help -V --version' ;;
             register) words='--socket-dir -h --help -V --version' ;;
+            unregister) words='--socket-dir -h --help -V --version' ;;
             panic) words='--socket-dir --hard -h --help -V --version' ;;
             cancel) words='--socket-dir --interval -h --help -V --version' ;;
+            stop) words='--socket-dir -h --help -V --version' ;;
             signal) words='--socket-dir --pidfile HUP USR1 USR2 TERM INT -h --help -V --version' ;;
             shell-init) words='bash zsh -h --help -V --version' ;;
+            doctor) words='--socket-dir --json -h --help -V --version' ;;
             *) return 0 ;;
           esac
           ;;

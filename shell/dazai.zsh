@@ -192,7 +192,7 @@ if [[ -o interactive ]]; then
       else
         # No compinit (yet): the old, built-in completion lists the subcommands meanwhile; a
         # compinit later takes _dazai from fpath instead.
-        compctl -k '(heartbeat status register panic cancel signal shell-init)' dazai 2>/dev/null
+        compctl -k '(heartbeat status register panic cancel signal shell-init add remove run unregister stop doctor)' dazai 2>/dev/null
       fi
     fi
 

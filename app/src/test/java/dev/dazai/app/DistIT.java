@@ -120,6 +120,14 @@ class DistIT {
         List<String> given = Files.readAllLines(options).stream().filter(l -> !l.startsWith("#")).toList();
         assertTrue(given.containsAll(Reexec.hardeningFlags()), given + " lacks some of " + Reexec.hardeningFlags());
         assertFalse(Dazai.read(err).contains("WARNING"), Dazai.read(err));
+        if (onPath("setpriv")) {
+            // Every thread, the JVM's own included: the launcher starts the daemon under setpriv.
+            try (Stream<Path> tasks = Files.list(Path.of("/proc", Long.toString(daemon.pid()), "task"))) {
+                for (Path task : tasks.toList()) {
+                    assertTrue(Files.readString(task.resolve("status")).contains("\nNoNewPrivs:\t1"), task + " lacks no_new_privs");
+                }
+            }
+        }
         Path perf = Path.of(System.getProperty("java.io.tmpdir"), "hsperfdata_" + System.getProperty("user.name"),
                 Long.toString(daemon.pid()));
         assertFalse(Files.exists(perf), "-XX:-UsePerfData is in force: no " + perf);
@@ -370,5 +378,10 @@ class DistIT {
             }
             Thread.sleep(100);
         }
+    }
+
+    private static boolean onPath(String tool) {
+        return Stream.of(System.getenv().getOrDefault("PATH", "").split(File.pathSeparator))
+                .anyMatch(d -> Files.isExecutable(Path.of(d, tool)));
     }
 }

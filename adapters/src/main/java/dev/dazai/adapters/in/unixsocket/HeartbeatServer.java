@@ -54,6 +54,19 @@ public final class HeartbeatServer implements AutoCloseable {
     }
 
     /** Binds the socket (stale one replaced, live one refused with {@link SocketSetupException}) and serves. */
+    /**
+     * Loads what the first bind needs (jnr-unixsocket's native bindings, generated at run time and
+     * the slowest part of a cold start), so a daemon can do it on a spare thread while the rest of
+     * its start-up runs. Any thread, any number of times; failures are left for the real bind.
+     */
+    public static void prepareBindings() {
+        try {
+            jnr.unixsocket.UnixServerSocketChannel.open().close();
+        } catch (java.io.IOException | RuntimeException e) {
+            // The bind reports it, with the path and the fix.
+        }
+    }
+
     public HeartbeatServer start() {
         server.start();
         return this;
