@@ -1,6 +1,8 @@
 package dev.dazai.bench;
 
+import dev.dazai.bench.cost.LauncherStartup;
 import dev.dazai.bench.cost.StartupCost;
+import dev.dazai.bench.cost.StartupGoals;
 import dev.dazai.bench.e2e.Jvm;
 import dev.dazai.bench.e2e.NativeTools;
 import dev.dazai.bench.e2e.Outcome;
@@ -72,7 +74,8 @@ public final class Bench {
 
     private int run(String[] args) throws Exception {
         Path appJar = Path.of("app/target/app.jar");
-        Path out = Path.of("docs/BENCHMARKS.md");
+        Path out = null;
+        Path dist = null;
         Path csrc = Path.of("bench/src/main/c");
         int trials = 200;
         int costRuns = 5;
@@ -85,6 +88,7 @@ public final class Bench {
             switch (args[i]) {
                 case "--app-jar" -> appJar = Path.of(args[++i]);
                 case "--out" -> out = Path.of(args[++i]);
+                case "--dist" -> dist = Path.of(args[++i]);
                 case "--c-src" -> csrc = Path.of(args[++i]);
                 case "--trials" -> trials = Integer.parseInt(args[++i]);
                 case "--cost-runs" -> costRuns = Integer.parseInt(args[++i]);
@@ -99,7 +103,7 @@ public final class Bench {
                 }
                 default -> {
                     System.err.println("bench: unknown argument " + args[i]
-                            + "; see bench/README.md (--trials N --cost-runs N --skip cost,jmh,latency --quick --out P)");
+                            + "; see bench/README.md (--trials N --cost-runs N --skip cost,jmh,latency --quick --out P --dist DIR)");
                     return 2;
                 }
             }
@@ -107,6 +111,13 @@ public final class Bench {
         if (!Files.isRegularFile(appJar)) {
             System.err.println("bench: no " + appJar + "; build it first: mvn -B -q -pl app,bench -am package -DskipTests");
             return 2;
+        }
+        if (out == null) {
+            // A quick run is a smoke test of the harness: it publishes nothing unless told where.
+            out = quick ? Files.createTempFile("dazai-bench-quick-", ".md") : Path.of("docs/BENCHMARKS.md");
+        }
+        if (dist == null && !skip.contains("startup")) {
+            dist = LauncherStartup.findDist(appJar.toAbsolutePath().getParent());
         }
         long t0 = System.nanoTime();
         String loadBefore = Machine.loadavg();
@@ -159,6 +170,14 @@ public final class Bench {
             parts.done("cost");
         }
 
+        StartupGoals goals = null;
+        if (!skip.contains("startup")) {
+            int goalRuns = quick ? 5 : 11;
+            log.println("bench: start-up goals through " + dist + ", " + goalRuns + " runs of each variant");
+            goals = LauncherStartup.measure(dist, Path.of(System.getProperty("java.home")), work, goalRuns, log);
+            parts.done("start-up goals");
+        }
+
         List<JmhRun.Score> jmh = List.of();
         if (!skip.contains("jmh")) {
             log.println("bench: JMH (log in " + work.resolve("jmh.log") + ")");
@@ -203,7 +222,7 @@ public final class Bench {
         long seconds = (System.nanoTime() - t0) / 1_000_000_000L;
         String loadAfter = Machine.loadavg();
         String md = new Report().render(new Report.Inputs(machine, command, loadBefore, loadAfter, seconds, parts.seconds(),
-                latency, jmh, javaVersion, daemonRows, clientRows, latencyJvm.flagText().replace(work.toString(), "$WORK"),
+                latency, jmh, javaVersion, daemonRows, clientRows, goals, latencyJvm.flagText().replace(work.toString(), "$WORK"),
                 trials, notes, skip.isEmpty() && only.isEmpty() && trials >= 200));
         Files.createDirectories(out.toAbsolutePath().getParent());
         Files.writeString(out, md.replace(work.toString(), "$WORK"));

@@ -57,67 +57,61 @@ public final class LauncherStartup {
     }
 
     private int run(Path dist, Path javaHome, int runs, PrintStream out) throws Exception {
-        Path launcher = dist.resolve("bin/dazai");
-        Path jar = dist.resolve("lib/dazai/app.jar");
-        if (!Files.isExecutable(launcher) || !Files.isRegularFile(jar)) {
+        if (!Files.isExecutable(dist.resolve("bin/dazai")) || !Files.isRegularFile(dist.resolve("lib/dazai/app.jar"))) {
             System.err.println("LauncherStartup: no distribution at " + dist + "; build it: mvn -B -q -pl app -am package -DskipTests");
             return 2;
         }
-        Path java = javaHome.resolve("bin/java");
-        String loadBefore = Machine.loadavg();
         String uptimeBefore = uptime();
         Path work = Files.createTempDirectory("dazai-launcher-bench-");
-        List<String> env = List.of("/usr/bin/env", "JAVA_HOME=" + javaHome);
-        List<String> envNoCds = List.of("/usr/bin/env", "JAVA_HOME=" + javaHome, "DAZAI_CDS=off");
-        Jvm viaLauncher = Jvm.launcher("bin/dazai", launcher, env);
-        Jvm viaLauncherNoCds = Jvm.launcher("bin/dazai, DAZAI_CDS=off", launcher, envNoCds);
-        Jvm plainJar = new Jvm("java -jar app.jar", java, List.of(), jar);
-        Jvm snippetJar = new Jvm("java -jar, the shell snippet's flags", java, List.of("-XX:TieredStopAtLevel=1",
-                "-XX:+UseSerialGC", "-Xshare:auto", "-XX:-UsePerfData", "-Xms8m", "-Xmx48m", "-Xss512k"), jar);
         try {
-            StartupCost warm = new StartupCost(work, new Signals(), 1, new PrintStream(PrintStream.nullOutputStream()));
-            // Untimed: the launcher dumps an archive for a JDK it has none for, in the background, on first use.
-            warm.command(viaLauncher, List.of(viaLauncher), List.of("status"));
-            waitForDumps(dist.resolve("lib/dazai/cds"));
-
-            StartupCost cost = new StartupCost(work, new Signals(), runs, out);
-            out.println("java -version, " + runs + " runs");
-            StartupCost.Row version = cost.javaVersion(java, List.of());
-            out.println("daemon: spawn -> Ready, " + runs + " runs of each, interleaved");
-            List<StartupCost.Row> daemon = cost.daemon(List.of(viaLauncher, viaLauncherNoCds, plainJar));
-            out.println("client: dazai status against a live daemon, spawn -> exit, " + runs + " runs of each, interleaved");
-            List<StartupCost.Row> client = cost.command(viaLauncher, List.of(viaLauncher, viaLauncherNoCds, plainJar,
-                    snippetJar), List.of("status"));
-            String loadAfter = Machine.loadavg();
-
+            StartupGoals goals = measure(dist, javaHome, work, runs, out);
             out.println();
             out.println("Measured with `java -cp bench/target/benchmarks.jar dev.dazai.bench.cost.LauncherStartup --runs "
                     + runs + "` on " + Runtime.getRuntime().availableProcessors() + " CPUs, JDK " + javaHome
-                    + "; uptime before: " + uptimeBefore + "; load after: " + loadAfter + " (before: " + loadBefore + ").");
+                    + "; uptime before: " + uptimeBefore + "; load after: " + Machine.loadavg() + ".");
             out.println();
-            out.printf("`java -version`: median %.0f ms (min %.0f).%n%n", version.medianMillis(), version.minMillis());
-            out.println("| what | how | median | × java -version | goal | min | our CDS archive mapped |");
-            out.println("|---|---|---:|---:|---|---:|---|");
-            for (StartupCost.Row r : daemon) {
-                line(out, "daemon spawn → ready", r, version, 3.0, r.archive());
-            }
-            for (StartupCost.Row r : client) {
-                line(out, "`status` spawn → exit", r, version, 2.5, "(not read: gone too soon)");
-            }
+            goals.table().forEach(out::println);
             return 0;
         } finally {
             deleteTree(work);
         }
     }
 
-    private static void line(PrintStream out, String what, StartupCost.Row r, StartupCost.Row version, double goal,
-            String archive) {
-        double ratio = r.medianMillis() / version.medianMillis();
-        out.printf("| %s | %s | %.0f ms | %.1f× | ≤ %.1f× %s | %.0f ms | %s |%n", what, r.name(), r.medianMillis(), ratio, goal,
-                ratio <= goal ? "met" : "not met (" + String.format("%.1f", ratio / goal) + "× over)", r.minMillis(), archive);
+    /**
+     * The three goals, every variant's runs interleaved: the daemon through the launcher (with and
+     * without its class-data archive) and by {@code java -jar}; {@code status} the same three ways;
+     * EOF → gone through the launcher and by {@code java -jar}.
+     */
+    public static StartupGoals measure(Path dist, Path javaHome, Path work, int runs, PrintStream out) throws Exception {
+        Path launcher = dist.resolve("bin/dazai");
+        Path jar = dist.resolve("lib/dazai/app.jar");
+        Path java = javaHome.resolve("bin/java");
+        List<String> env = List.of("/usr/bin/env", "JAVA_HOME=" + javaHome);
+        List<String> envNoCds = List.of("/usr/bin/env", "JAVA_HOME=" + javaHome, "DAZAI_CDS=off");
+        Jvm viaLauncher = Jvm.launcher("bin/dazai", launcher, env);
+        Jvm viaLauncherNoCds = Jvm.launcher("bin/dazai, DAZAI_CDS=off", launcher, envNoCds);
+        Jvm plainJar = new Jvm("java -jar app.jar", java, List.of(), jar);
+
+        StartupCost warm = new StartupCost(work, new Signals(), 1, new PrintStream(PrintStream.nullOutputStream()));
+        // Untimed: the launcher dumps an archive for a JDK it has none for, in the background, on first use.
+        warm.command(viaLauncher, List.of(viaLauncher), List.of("status"));
+        waitForDumps(dist.resolve("lib/dazai/cds"));
+
+        StartupCost cost = new StartupCost(work, new Signals(), runs, out);
+        out.println("java -version, " + runs + " runs");
+        StartupCost.Row version = cost.javaVersion(java, List.of());
+        out.println("daemon: spawn -> Ready, " + runs + " runs of each, interleaved");
+        List<StartupCost.Row> daemon = cost.daemon(List.of(viaLauncher, viaLauncherNoCds, plainJar));
+        out.println("client: dazai status against a live daemon, spawn -> exit, " + runs + " runs of each, interleaved");
+        List<StartupCost.Row> client = cost.command(viaLauncher, List.of(viaLauncher, viaLauncherNoCds, plainJar),
+                List.of("status"));
+        out.println("dry-run heartbeat EOF -> daemon gone, " + runs + " runs of each, interleaved");
+        List<StartupCost.Row> gone = cost.gone(List.of(viaLauncher, plainJar));
+        return new StartupGoals(version, daemon, client, gone);
     }
 
-    private static Path findDist(Path target) throws IOException {
+    /** The unpacked distribution under {@code target} (app/target/dazai-VERSION). */
+    public static Path findDist(Path target) throws IOException {
         try (Stream<Path> dirs = Files.list(target)) {
             return dirs.filter(d -> d.getFileName().toString().startsWith("dazai-") && Files.isDirectory(d))
                     .findFirst().orElseThrow(() -> new IOException("no dazai-VERSION directory in " + target

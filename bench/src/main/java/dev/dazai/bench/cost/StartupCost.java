@@ -203,6 +203,35 @@ public final class StartupCost {
         return rows(samples);
     }
 
+    /**
+     * A dry-run daemon (grace 0) with a heartbeat attached, for each variant, runs interleaved: from
+     * the heartbeat's close(2) to the daemon's exit status in hand, i.e. the rehearsed sequence plus
+     * the process ending. The exit must be 0 (rehearsed); anything else stops the measurement.
+     */
+    public List<Row> gone(List<Jvm> variants) throws Exception {
+        Map<Jvm, List<Sample>> samples = new LinkedHashMap<>();
+        variants.forEach(v -> samples.put(v, new ArrayList<>()));
+        for (int i = 0; i < runs; i++) {
+            for (Jvm v : variants) {
+                try (DaemonProcess d = DaemonProcess.start(v, home(), List.of("--grace", "0", "--generate", "4096"))) {
+                    d.awaitReady();
+                    HeartbeatConnection hb = HeartbeatConnection.attach(d.heartbeatSocket(), ProcessHandle.current().pid(),
+                            TIMEOUT_MILLIS);
+                    // Past the post-ready warm-up, as a daemon someone relies on would be.
+                    DaemonProcess.awaitIdle(List.of(d), 100, TIMEOUT_MILLIS);
+                    long t0 = hb.closeNow();
+                    int status = d.awaitExit(TIMEOUT_MILLIS);
+                    double ms = (System.nanoTime() - t0) / 1e6;
+                    if (status != 0) {
+                        throw new IOException(v.name() + ": the rehearsal exited " + status + ";" + d.journal().tail(8));
+                    }
+                    samples.get(v).add(new Sample(ms, -1, -1, false));
+                }
+            }
+        }
+        return rows(samples);
+    }
+
     private static Process startClient(Jvm v, DaemonProcess d) throws IOException {
         return new ProcessBuilder(v.command(List.of("heartbeat", "--socket-dir", d.socketDir().toString())))
                 .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")))

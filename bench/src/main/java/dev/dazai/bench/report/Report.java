@@ -1,6 +1,7 @@
 package dev.dazai.bench.report;
 
 import dev.dazai.bench.cost.StartupCost;
+import dev.dazai.bench.cost.StartupGoals;
 import dev.dazai.bench.e2e.Outcome;
 import dev.dazai.bench.jmh.JmhRun;
 import java.util.ArrayList;
@@ -19,7 +20,7 @@ public final class Report {
     /** What a run produced; any part may be absent when it was skipped. */
     public record Inputs(Machine machine, String command, String loadBefore, String loadAfter, long seconds,
             Map<String, Long> parts, List<Outcome> latency, List<JmhRun.Score> jmh, StartupCost.Row javaVersion,
-            List<StartupCost.Row> daemon, List<StartupCost.Row> client, String latencyJvm, int trials,
+            List<StartupCost.Row> daemon, List<StartupCost.Row> client, StartupGoals goals, String latencyJvm, int trials,
             List<String> notes, boolean complete) {
     }
 
@@ -40,6 +41,7 @@ public final class Report {
         line("the machine is shared and noisy, so these are measurements, not pass/fail checks.");
         line("");
         machine(in);
+        startupGoals(in);
         targets(in);
         latency(in);
         runTime(in);
@@ -47,6 +49,21 @@ public final class Report {
         cost(in);
         method(in);
         return md.toString();
+    }
+
+    private void startupGoals(Inputs in) {
+        if (in.goals() == null) {
+            return;
+        }
+        line("## Start-up goals (issue #20)");
+        line("");
+        line("The distribution's launcher (`app/target/dazai-VERSION/bin/dazai`, with its class-data archive; and with");
+        line("`DAZAI_CDS=off`) against `java -jar app.jar` (which re-execs itself into the hardening flags), each ratio to");
+        line("`java -version` measured in the same run, every variant's runs interleaved. EOF → gone: a dry-run daemon");
+        line("with `--grace 0` and an attached heartbeat, from the heartbeat's close(2) to its exit status (0) in hand.");
+        line("");
+        in.goals().table().forEach(this::line);
+        line("");
     }
 
     private void machine(Inputs in) {

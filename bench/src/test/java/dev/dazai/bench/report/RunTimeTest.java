@@ -32,7 +32,7 @@ class RunTimeTest {
         parts.put("JMH", 20L);
         parts.put("latency", seconds - 60);
         return new Report().render(new Report.Inputs(TWO_CPUS, "bench/run.sh", "0 0 0", "0 0 0", seconds, parts,
-                List.of(o), List.of(), null, List.of(), List.of(), "-Xint", 200, List.of(), complete));
+                List.of(o), List.of(), null, List.of(), List.of(), null, "-Xint", 200, List.of(), complete));
     }
 
     @Test
