@@ -26,6 +26,7 @@ public final class Main {
 
     public static void main(String[] args) {
         quietOnNewJdks();
+        bindingsWithoutCodeGeneration();
         CommandLine client = clientCommand(args);
         int code = client != null
                 ? client.execute(Arrays.copyOfRange(args, 1, args.length))
@@ -64,6 +65,19 @@ public final class Main {
     private static void quietOnNewJdks() {
         if (Runtime.version().feature() >= 24 && System.getProperty("jffi.unsafe.disabled") == null) {
             System.setProperty("jffi.unsafe.disabled", "true");
+        }
+    }
+
+    /**
+     * jnr-ffi generates a class per bound interface with ASM at first use, the largest single cost
+     * of a cold daemon start (about 200 ms of CPU for the C library and the socket bindings on the
+     * 2-core VM); its reflective invoker binds at once. Calls are then a few microseconds slower,
+     * and the daemon makes a handful per event, so start-up wins (issue #20). An explicit
+     * -Djnr.ffi.asm.enabled keeps its say. Set before any jnr class loads.
+     */
+    private static void bindingsWithoutCodeGeneration() {
+        if (System.getProperty("jnr.ffi.asm.enabled") == null) {
+            System.setProperty("jnr.ffi.asm.enabled", "false");
         }
     }
 
