@@ -62,8 +62,8 @@ public final class HeartbeatServer implements AutoCloseable {
     public static void prepareBindings() {
         try {
             jnr.unixsocket.UnixServerSocketChannel.open().close();
-        } catch (java.io.IOException | RuntimeException e) {
-            // The bind reports it, with the path and the fix.
+        } catch (java.io.IOException | RuntimeException | LinkageError e) {
+            // The bind reports it, with the path and the fix, on the thread that can act on it.
         }
     }
 
