@@ -62,9 +62,10 @@ import org.quicktheories.core.Gen;
  * </ul>
  *
  * <p>The daemon is a dry-run with a 600 s panic window pending, which is what junk must not cancel,
- * and (except on the free-slot surface) our heartbeat attached. After each surface: alive, STATUS
- * answered, still in Grace, the heartbeat ours and answered, nothing cancelled, attached,
- * registered, added, removed or admitted (journal and STATUS), RSS bounded, fds back to baseline.
+ * and (except on the free-slot surface) our heartbeat attached. After every batch: alive, STATUS
+ * answered, still in Grace, the slot as we left it and our heartbeat answered, nothing registered,
+ * added, removed or admitted. After each surface also the journal (nothing cancelled, attached,
+ * registered, added, removed or admitted), RSS bounded, fds back to baseline.
  */
 class SurfaceFuzzIT {
 
@@ -127,6 +128,7 @@ class SurfaceFuzzIT {
                         throw new AssertionError("our heartbeat connection failed:\n" + d.log(), e);
                     }
                     lines.addAndGet(batch.size());
+                    assertStillHolding(true);
                 });
         figure("heartbeat-holder", lines.get(), 1, t0);
         assertUndisturbed("heartbeat.sock junk from the slot holder", true);
@@ -170,6 +172,7 @@ class SurfaceFuzzIT {
                         throw new AssertionError(e);
                     }
                     connections.incrementAndGet();
+                    assertStillHolding(false);
                 });
         figure("heartbeat-stranger", lines.get(), connections.get(), t0);
         assertUndisturbed("heartbeat.sock junk from strangers on a free slot", false);
@@ -278,6 +281,7 @@ class SurfaceFuzzIT {
                             }
                         }
                         inputs.addAndGet(batch.size());
+                        assertStillHolding(true);
                     });
         } finally {
             clients.shutdownNow();
@@ -555,6 +559,7 @@ class SurfaceFuzzIT {
                     }
                     // Backpressure: the watcher keeps up, or the directory would grow without bound.
                     awaitDrained(sessions, 2 * ENTRIES_PER_BATCH);
+                    assertStillHolding(true);
                 });
         awaitDrained(sessions, 0);
         figure("sessions", inputs.get(), 0, t0);
@@ -782,6 +787,29 @@ class SurfaceFuzzIT {
         }
         rssBaselineKb = Host.statusKb(d.pid(), "VmRSS").orElseThrow();
         fdBaseline = openFds();
+    }
+
+    /**
+     * After every batch, what STATUS and the heartbeat say: alive, in Grace with the panic's window,
+     * the slot as we left it, nothing registered, added, removed or admitted. The journal is read
+     * once per surface, at the end ({@link #assertUndisturbed}): it grows by a line per refused entry.
+     */
+    private void assertStillHolding(boolean attached) {
+        try {
+            assertTrue(d.alive(), "the daemon died:\n" + tail(d.log()));
+            String status = d.status();
+            assertEquals("Grace", Host.jsonField(status, "state"), status);
+            assertEquals("Panic", Host.jsonField(status, "window"), status);
+            assertEquals(attached ? Long.toString(self) : "null", Host.jsonField(status, "heartbeat_pid"), status);
+            assertTrue(status.contains("\"sessions\":[]") && status.contains("\"holders\":[]")
+                    && status.contains("\"secrets\":[{\"name\":\"default\",\"bytes\":32}]"), status);
+            if (attached) {
+                heartbeat.send("PING\n", Duration.ofSeconds(10));
+                assertEquals("PONG", heartbeat.readLine(Duration.ofSeconds(30)), "our heartbeat is answered");
+            }
+        } catch (IOException e) {
+            throw new AssertionError("the daemon stopped answering:\n" + tail(d.log()), e);
+        }
     }
 
     private void assertUndisturbed(String after, boolean attached) throws Exception {
