@@ -73,7 +73,6 @@ class ControlFuzzIT {
         heartbeat = fz.heartbeat();
     }
 
-
     /** What is attached to a control line. */
     private enum Attach { NONE, DEV_NULL, DIRECTORY, SOCKET, EMPTY_PIPE, TWO, FIVE, EIGHT, FD_BEFORE_LINE }
 

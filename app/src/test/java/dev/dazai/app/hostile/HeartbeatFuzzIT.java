@@ -57,7 +57,6 @@ class HeartbeatFuzzIT {
         heartbeat = fz.heartbeat();
     }
 
-
     @Test
     void junkFromTheAttachedHeartbeatIsAnsweredLineByLineAndCancelsNothing() throws Exception {
         start(true);

@@ -67,7 +67,6 @@ class SessionsFuzzIT {
         heartbeat = fz.heartbeat();
     }
 
-
     /** What a junk entry is. */
     private enum Entry {
         RANDOM_BYTES, WRONG_STARTTIME, FOREIGN_PROCESS, DEAD_PROCESS, BEYOND_PID_MAX, WRONG_FIELDS, OVER_LONG,
