@@ -443,7 +443,7 @@ final class LineServer implements AutoCloseable {
                 if (passing == null) {
                     n = c.channel.read(c.in);
                 } else {
-                    n = passing.receive(c.channel.getFD(), c.in, c.fds::add);
+                    n = passing.receive(c.channel.getFD(), c.in, fd -> hold(c, fd));
                     n = n == 0 ? -1 : Math.max(n, 0);
                 }
             } catch (IOException | RuntimeException e) {
@@ -459,6 +459,19 @@ final class LineServer implements AutoCloseable {
     }
 
     /** Writes what is owed, then answers complete lines one by one until input, output or an answer must wait. */
+    /**
+     * Keeps an fd that arrived for the line being read, up to FdPassing.MAX_FDS (no command takes
+     * more than one); the rest are closed on arrival, so junk cannot make the daemon hoard
+     * descriptors until the line or the connection ends.
+     */
+    private void hold(Connection c, int fd) {
+        if (c.fds.size() < dev.dazai.adapters.nativ.FdPassing.MAX_FDS) {
+            c.fds.add(fd);
+        } else {
+            calls.close(fd);
+        }
+    }
+
     private void process(Connection c) {
         while (!c.closed) {
             if (!drain(c)) {

@@ -313,6 +313,40 @@ class ControlServerTest {
         assertTrue(eventually(() -> server.connections() == 0));
     }
 
+    /**
+     * Fds sent one per byte, with no line ever finished: no command takes more than one, so the
+     * server keeps at most FdPassing.MAX_FDS per connection and closes the rest as they arrive. (It
+     * held every one until the line or the connection ended: 1,020 per connection, 65,280 over
+     * the 64 a socket admits, past the daemon's descriptor limit.)
+     */
+    @Test
+    @Timeout(60)
+    void fdsWithoutALineAreNotHoardedPastWhatACommandCouldUse() throws Exception {
+        Path s = start(new SocketLimits(64, Duration.ofSeconds(30)));
+        dev.dazai.adapters.nativ.FdPassing passing = new dev.dazai.adapters.nativ.FdPassing();
+        long before = openFds();
+        int[] pipe = dev.dazai.adapters.nativ.Fds.pipe();
+        long most = 0;
+        try (UnixSocketChannel c = UnixSocketChannel.open(new UnixSocketAddress(s.toString()))) {
+            for (int i = 0; i < 200; i++) {
+                assertEquals(1, passing.send(c.getFD(), new byte[] {'S'}, pipe[0]));
+            }
+            // Fds in flight are in no table; watch the server's as it reads them.
+            long until = System.nanoTime() + 2_000_000_000L;
+            while (System.nanoTime() < until) {
+                most = Math.max(most, openFds() - before);
+                Thread.sleep(20);
+            }
+        } finally {
+            dev.dazai.adapters.nativ.Fds.closeQuietly(pipe[0]);
+            dev.dazai.adapters.nativ.Fds.closeQuietly(pipe[1]);
+        }
+        // The pipe's two ends, both ends of the connection, at most MAX_FDS held for it, and one
+        // more for the moment between its arrival and its close.
+        assertTrue(most <= 5 + dev.dazai.adapters.nativ.FdPassing.MAX_FDS, "fds held at most: " + most);
+        assertTrue(eventually(() -> openFds() <= before), "all closed with the connection: " + (openFds() - before));
+    }
+
     /** Blocking read to end of stream (the test's @Timeout bounds it). */
     private static String readToEof(UnixSocketChannel c) throws IOException {
         StringBuilder sb = new StringBuilder();
