@@ -133,11 +133,27 @@ public final class SocketTrust {
                     + "), so nothing was sent; check the daemon with ls -ln " + socket.getParent());
         }
         if (!user.equals(own)) {
-            throw new UntrustedSocketException("dazai: the daemon on " + socket + " runs as " + user.getName()
+            String who = user.getName() + uidOf(user, socket);
+            throw new UntrustedSocketException("dazai: the daemon on " + socket + " runs as " + who
                     + ", not you (uid " + uid + "), so it is not yours; nothing was sent: remove "
                     + socket.getParent() + " (or ask " + user.getName() + " why it is there), or pass --socket-dir");
         }
         return new Peer(uid, 0);
+    }
+
+    /**
+     * " (uid N)" for the peer's user, as the line the jnr path prints says it: the JDK names the
+     * user but hides the number, which the socket file's owner gives when that is the same user.
+     */
+    private static String uidOf(java.nio.file.attribute.UserPrincipal user, Path socket) {
+        try {
+            if (user.equals(Files.getOwner(socket, java.nio.file.LinkOption.NOFOLLOW_LINKS))) {
+                return " (uid " + Files.getAttribute(socket, "unix:uid", java.nio.file.LinkOption.NOFOLLOW_LINKS) + ")";
+            }
+        } catch (IOException | RuntimeException e) {
+            // The name alone, then.
+        }
+        return "";
     }
 
     /**
