@@ -3,7 +3,8 @@
 # archive holds, by running the tree's own launcher through what users run first: --version,
 # --help, a dry-run daemon up to ready, status, status --json, doctor, register, a heartbeat that
 # attaches, and a panic that makes the daemon rehearse its fire path and exit. Every JVM writes
-# the classes it loaded (-XX:DumpLoadedClassList); the list is their union. Bounded in time; on
+# the classes it loaded (-XX:DumpLoadedClassList; the daemon ends through the JVM's exit here,
+# -Ddazai.exit.jvm=true, so the list's buffered tail is written); the list is their union. Bounded in time; on
 # any failure it says why and exits non-zero (skip it with -Ddazai.cds.skip=true).
 #
 #   sh app/src/build/cds-classlist.sh TREE WORKDIR
@@ -29,13 +30,13 @@ fail() {
 # One command through the launcher, its classes written to a list of its own; no archive used.
 dz() {
   n=$((n + 1))
-  (JAVA_TOOL_OPTIONS="-XX:DumpLoadedClassList=$work/lists/$n.list" DAZAI_CDS=off exec "$dazai" "$@")
+  (JAVA_TOOL_OPTIONS="-XX:DumpLoadedClassList=$work/lists/$n.list -Ddazai.exit.jvm=true" DAZAI_CDS=off exec "$dazai" "$@")
 }
 
 # As dz, for a command started with &: the subshell it runs in execs the JVM, so $! is the
 # JVM's own PID. Its list number is taken by the caller (n=$((n + 1))), as the subshell's is lost.
 dz_bg() {
-  JAVA_TOOL_OPTIONS="-XX:DumpLoadedClassList=$work/lists/$n.list" DAZAI_CDS=off exec "$dazai" "$@"
+  JAVA_TOOL_OPTIONS="-XX:DumpLoadedClassList=$work/lists/$n.list -Ddazai.exit.jvm=true" DAZAI_CDS=off exec "$dazai" "$@"
 }
 
 # Polls (up to about two minutes: the build machine may be loaded) until "$@" succeeds.

@@ -60,7 +60,9 @@ public final class StartupCost {
      */
     public Path trainDaemon(Jvm jvm, Path jsa) throws Exception {
         Files.deleteIfExists(jsa);
-        Jvm training = jvm.with(jvm.name(), List.of("-XX:ArchiveClassesAtExit=" + jsa, "-Xlog:cds=off", "-Xlog:cds+dynamic=off"));
+        // The daemon ends with _exit(2) unless told otherwise, and the JVM writes the archive as it exits.
+        Jvm training = jvm.with(jvm.name(), List.of("-XX:ArchiveClassesAtExit=" + jsa, "-Xlog:cds=off", "-Xlog:cds+dynamic=off",
+                "-Ddazai.exit.jvm=true"));
         try (DaemonProcess d = DaemonProcess.start(training, home(), List.of("--grace", "0", "--generate", "4096"))) {
             d.awaitReady();
             HeartbeatConnection.attach(d.heartbeatSocket(), ProcessHandle.current().pid(), TIMEOUT_MILLIS).closeNow();

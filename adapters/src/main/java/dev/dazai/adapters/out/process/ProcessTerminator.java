@@ -14,9 +14,15 @@ import java.util.Objects;
 public final class ProcessTerminator implements SelfTerminator {
 
     private final Journal journal;
+    /**
+     * -Ddazai.exit.jvm=true: end through the JVM's own exit after all, for the build's and the
+     * benchmark's training runs, whose class list or archive the JVM writes only as it exits.
+     */
+    private final boolean jvmExit;
 
     public ProcessTerminator(Journal journal) {
         this.journal = Objects.requireNonNull(journal, "journal");
+        this.jvmExit = Boolean.getBoolean("dazai.exit.jvm");
     }
 
     /** kill(getpid(), SIGKILL); if that somehow returns, halt with the status a SIGKILL would show. */
@@ -44,10 +50,12 @@ public final class ProcessTerminator implements SelfTerminator {
                 // Exiting matters more than the line.
             }
         }
-        try {
-            Native.libc()._exit(status);
-        } catch (RuntimeException | LinkageError e) {
-            // No C library to call: the JVM's own way out, slower but the same end.
+        if (!jvmExit) {
+            try {
+                Native.libc()._exit(status);
+            } catch (RuntimeException | LinkageError e) {
+                // No C library to call: the JVM's own way out, slower but the same end.
+            }
         }
         Runtime.getRuntime().halt(status);
     }
