@@ -91,7 +91,11 @@ wait "$hb" 2>/dev/null
 hb=
 
 # The union, first occurrence kept (the JVM reads the list in order), without the comment headers.
-cat "$work"/lists/*.list | grep -v '^#' | awk '!seen[$0]++' >"$tree/lib/dazai/classlist" ||
+# Java 23 and later number every class ("NAME id: N"), per process: numbers from different lists
+# collide and -Xshare:dump refuses the whole list, so they go, and with them the lines that only
+# make sense with them (classes of other loaders, "source:"). Java 17's lists have neither.
+cat "$work"/lists/*.list | grep -v '^#' | grep -v ' source: ' | sed -e 's/ id: [0-9][0-9]*$//' |
+  awk '!seen[$0]++' >"$tree/lib/dazai/classlist" ||
   fail "cannot write $tree/lib/dazai/classlist"
 [ -s "$tree/lib/dazai/classlist" ] || fail "no class was listed"
 printf 'cds-classlist: %s classes and lambda forms from %s runs\n' \
