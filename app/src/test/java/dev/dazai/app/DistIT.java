@@ -261,6 +261,7 @@ class DistIT {
 
         Map<String, String> noPath = new HashMap<>();
         noPath.put("PATH", Files.createDirectories(tmp.resolve("empty-path")).toString());
+        noPath.put("JAVA_HOME", ""); // unset: a build run with JAVA_HOME (another JDK) passes it on
         Run r2 = run(noPath, List.of("/bin/sh", TREE.resolve("bin/dazai").toString(), "--version"));
         assertEquals(3, r2.exit, r2.err);
         assertEquals("dazai: no java on PATH; install a JDK 17+ or set JAVA_HOME", r2.err.strip());
